@@ -1,0 +1,86 @@
+/* cli: the `emr` command line.  Subcommands live in one table
+ * ({name, handler, summary}) in src/cli.c; each handler parses its own
+ * options with emr_opts and returns an exit status:
+ *   EMR_EXIT_OK (0)     success
+ *   EMR_EXIT_FAIL (1)   the operation failed (bad value, unknown id, ...)
+ *   EMR_EXIT_USAGE (2)  the command line itself is wrong
+ * Errors go to stderr as one line, "emr: <what>: <why>", via emr_cli_error.
+ * Each command that writes runs in one transaction, so a failed command
+ * writes nothing. */
+#ifndef EMR_CLI_H
+#define EMR_CLI_H
+
+#include "emr/db.h"
+#include "emr/practice.h"
+
+#include <stdio.h>
+
+enum { EMR_EXIT_OK = 0, EMR_EXIT_FAIL = 1, EMR_EXIT_USAGE = 2 };
+
+/* Output formats of list and show commands. */
+typedef enum emr_format { EMR_FMT_TEXT, EMR_FMT_JSON, EMR_FMT_CSV } emr_format;
+
+/* The one application context: everything a command needs, nothing global. */
+typedef struct emr_cli {
+	const char *db_path;      /* --db, or NULL for the default */
+	emr_db *db;               /* opened by emr_cli_open_db */
+	emr_user user;            /* the acting user once logged in */
+	FILE *out, *err;
+	const char *prog;         /* "emr" */
+} emr_cli;
+
+/* Runs the command line; returns the exit status. */
+int emr_cli_main(int argc, char **argv);
+
+/* Opens the practice database (and logs in the Unix user, when
+ * need_user).  Prints the error and returns EMR_EXIT_FAIL on failure. */
+int emr_cli_open_db(emr_cli *cli, bool need_user);
+
+void emr_cli_error(emr_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Usage error: prints it with a hint to --help; returns EMR_EXIT_USAGE. */
+int emr_cli_usage(emr_cli *cli, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------ options */
+
+/* A tiny getopt_long in the style of git's parse-options: options are
+ * declared in a table; "--name value", "--name=value" and "--flag" forms;
+ * "--" ends options; other words are positional arguments. */
+typedef enum emr_opt_kind { EMR_OPT_FLAG, EMR_OPT_STRING, EMR_OPT_INT } emr_opt_kind;
+
+typedef struct emr_opt {
+	const char *name;         /* without the dashes: "dob" */
+	char short_name;          /* 'o' for -o, or 0 */
+	emr_opt_kind kind;
+	void *value;              /* bool *, const char **, or long * */
+	const char *help;         /* "DATE  date of birth (YYYY-MM-DD)" */
+} emr_opt;
+
+/* Parses argv[1..argc) against opts.  Positional words are collected into
+ * pos (up to max_pos; more is a usage error).  "--help"/"-h" prints the
+ * usage text built from usage and the table to cli->out and returns 1 so
+ * the caller returns EMR_EXIT_OK.  Returns 0 on success, -1 on a usage
+ * error (already reported). */
+int emr_opts_parse(emr_cli *cli, const char *cmd, const char *usage, const emr_opt *opts,
+                   int argc, char **argv, const char **pos, int max_pos, int *npos);
+void emr_opts_print_help(FILE *f, const char *cmd, const char *usage, const emr_opt *opts);
+
+/* --json / --csv / default text, from flags; usage error if both. */
+int emr_cli_format(emr_cli *cli, const char *cmd, bool json, bool csv, bool csv_allowed, emr_format *out);
+
+/* Subcommand handlers, one per top-level word, in their own files. */
+typedef int (*emr_cmd_fn)(emr_cli *cli, int argc, char **argv);
+
+int emr_cmd_init(emr_cli *cli, int argc, char **argv);
+int emr_cmd_patient(emr_cli *cli, int argc, char **argv);
+int emr_cmd_problem(emr_cli *cli, int argc, char **argv);
+int emr_cmd_allergy(emr_cli *cli, int argc, char **argv);
+int emr_cmd_med(emr_cli *cli, int argc, char **argv);
+int emr_cmd_vital(emr_cli *cli, int argc, char **argv);
+int emr_cmd_lab(emr_cli *cli, int argc, char **argv);
+int emr_cmd_immunization(emr_cli *cli, int argc, char **argv);
+int emr_cmd_codes(emr_cli *cli, int argc, char **argv);     /* src/cli_codes.c */
+int emr_cmd_demo(emr_cli *cli, int argc, char **argv);      /* src/cli_demo.c */
+int emr_cmd_audit(emr_cli *cli, int argc, char **argv);
+int emr_cmd_user(emr_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,62 @@
+/* visit: encounters (visits) and their notes, and note templates.
+ *
+ * A note is Markdown.  It is a draft until signed; the schema refuses any
+ * change to a signed note, and corrections are addenda.
+ *
+ * Ownership: emr_note.body and emr_encounters items are heap memory
+ * freed by emr_note_clear() / emr_encounters_free(). */
+#ifndef EMR_VISIT_H
+#define EMR_VISIT_H
+
+#include "emr/db.h"
+#include "emr/datetime.h"
+#include "emr/patient.h"
+
+typedef struct emr_encounter {
+	int64_t id, patient_id, provider_id, appointment_id;
+	char start_at[EMR_INSTANT_LEN];
+	char end_at[EMR_INSTANT_LEN];
+	char type[12];            /* office | telehealth | phone | home | hospital | other */
+	char reason[EMR_TEXT_MAX];
+	char status[17];          /* planned | in-progress | finished | cancelled | entered-in-error */
+	int followup_days;        /* 0 = none */
+	/* Filled on list: the visit's note, if any. */
+	int64_t note_id;
+	char note_status[17];     /* draft | signed | "" */
+	char signer[201];         /* display name of the signer, "" if unsigned */
+	char provider[201];
+} emr_encounter;
+
+typedef struct emr_encounter_list {
+	emr_encounter *items;
+	size_t n, cap;
+} emr_encounters;
+void emr_encounters_free(emr_encounters *list);
+
+typedef struct emr_note {
+	int64_t id, encounter_id, patient_id, author_id, signed_by;
+	char template_name[65];
+	char *body;               /* Markdown, heap; freed by emr_note_clear */
+	char status[17];          /* draft | signed | entered-in-error */
+	char signed_at[EMR_INSTANT_LEN];
+	char created_at[EMR_INSTANT_LEN];
+	char updated_at[EMR_INSTANT_LEN];
+	int64_t version;
+} emr_note;
+void emr_note_clear(emr_note *n);
+
+/* Starts a visit; e->id is filled in.  start_at "" = now. */
+int emr_encounter_add(emr_db *db, emr_encounter *e);
+int emr_encounter_get(emr_db *db, int64_t id, emr_encounter *out);
+/* Newest first, with each visit's note status and signer; limit 0 = all. */
+int emr_encounter_list(emr_db *db, int64_t patient_id, int limit, emr_encounters *out);
+
+/* Creates the draft note of an encounter from body. */
+int emr_note_add(emr_db *db, int64_t encounter_id, const char *template_name, const char *body, int64_t *id_out);
+int emr_note_get(emr_db *db, int64_t id, emr_note *out);
+/* Saves a draft's body.  version must match (else EMR_CONFLICT). */
+int emr_note_save(emr_db *db, int64_t id, int64_t version, const char *body);
+/* Signs a draft as the acting user. */
+int emr_note_sign(emr_db *db, int64_t id);
+
+#endif

@@ -1,0 +1,311 @@
+/* visit: encounters and their notes. */
+#include "emr/visit.h"
+
+#include "emr/audit.h"
+#include "emr/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void emr_encounters_free(emr_encounters *list)
+{
+	free(list->items);
+	list->items = NULL;
+	list->n = list->cap = 0;
+}
+
+void emr_note_clear(emr_note *n)
+{
+	free(n->body);
+	memset(n, 0, sizeof *n);
+}
+
+static const char *const encounter_types[] = {"office", "telehealth", "phone", "home", "hospital", "other"};
+
+int emr_encounter_add(emr_db *db, emr_encounter *e)
+{
+	emr_patient p;
+	if (emr_patient_get(db, e->patient_id, &p) != 0)
+		return -1;
+	if (!*e->type)
+		emr_strlcpy(e->type, "office", sizeof e->type);
+	bool ok = false;
+	for (size_t i = 0; i < EMR_ARRAY_LEN(encounter_types); i++)
+		ok |= strcmp(e->type, encounter_types[i]) == 0;
+	if (!ok) {
+		emr_db_set_error(db, "type \"%s\": must be office, telehealth, phone, home, hospital or other", e->type);
+		return -1;
+	}
+	if (!emr_utf8_valid(e->reason, strlen(e->reason))) {
+		emr_db_set_error(db, "reason: not valid UTF-8 text");
+		return -1;
+	}
+	char now[EMR_INSTANT_LEN];
+	emr_now_instant(now);
+	if (!*e->start_at)
+		emr_strlcpy(e->start_at, now, sizeof e->start_at);
+	else if (!emr_instant_valid(e->start_at)) {
+		emr_db_set_error(db, "start \"%s\": not a valid UTC time (YYYY-MM-DDTHH:MM:SSZ)", e->start_at);
+		return -1;
+	}
+	if (!e->provider_id)
+		e->provider_id = emr_db_actor_id(db);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"INSERT INTO encounters(patient_id, provider_id, appointment_id, start_at, type, reason, status,"
+		" followup_days, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'in-progress', ?7, ?8)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, e->patient_id);
+	if (e->provider_id)
+		sqlite3_bind_int64(st, 2, e->provider_id);
+	if (e->appointment_id)
+		sqlite3_bind_int64(st, 3, e->appointment_id);
+	sqlite3_bind_text(st, 4, e->start_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, e->reason, -1, SQLITE_STATIC);
+	if (e->followup_days)
+		sqlite3_bind_int(st, 7, e->followup_days);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "starting the visit");
+		goto fail;
+	}
+	e->id = sqlite3_last_insert_rowid(emr_db_sqlite(db));
+	emr_strlcpy(e->status, "in-progress", sizeof e->status);
+	if (emr_audit(db, "create", "encounters", e->id, e->patient_id, e->type) != 0)
+		goto fail;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+#define ENC_COLS "e.id, e.patient_id, ifnull(e.provider_id, 0), ifnull(e.appointment_id, 0), e.start_at," \
+	" ifnull(e.end_at, ''), e.type, e.reason, e.status, ifnull(e.followup_days, 0)," \
+	" ifnull(n.id, 0), ifnull(n.status, ''), ifnull(s.display_name, ''), ifnull(pr.display_name, '')"
+#define ENC_FROM " FROM encounters e LEFT JOIN notes n ON n.id = (SELECT max(id) FROM notes WHERE encounter_id = e.id)" \
+	" LEFT JOIN users s ON s.id = n.signed_by LEFT JOIN users pr ON pr.id = e.provider_id"
+
+static void encounter_from_row(sqlite3_stmt *st, emr_encounter *e)
+{
+	memset(e, 0, sizeof *e);
+	e->id = sqlite3_column_int64(st, 0);
+	e->patient_id = sqlite3_column_int64(st, 1);
+	e->provider_id = sqlite3_column_int64(st, 2);
+	e->appointment_id = sqlite3_column_int64(st, 3);
+	emr_col_copy(st, 4, e->start_at, sizeof e->start_at);
+	emr_col_copy(st, 5, e->end_at, sizeof e->end_at);
+	emr_col_copy(st, 6, e->type, sizeof e->type);
+	emr_col_copy(st, 7, e->reason, sizeof e->reason);
+	emr_col_copy(st, 8, e->status, sizeof e->status);
+	e->followup_days = sqlite3_column_int(st, 9);
+	e->note_id = sqlite3_column_int64(st, 10);
+	emr_col_copy(st, 11, e->note_status, sizeof e->note_status);
+	emr_col_copy(st, 12, e->signer, sizeof e->signer);
+	emr_col_copy(st, 13, e->provider, sizeof e->provider);
+}
+
+int emr_encounter_get(emr_db *db, int64_t id, emr_encounter *out)
+{
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " ENC_COLS ENC_FROM " WHERE e.id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		encounter_from_row(st, out);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		emr_db_set_error(db, "no visit with id %lld", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+int emr_encounter_list(emr_db *db, int64_t patient_id, int limit, emr_encounters *out)
+{
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT " ENC_COLS ENC_FROM " WHERE e.patient_id = ?1 ORDER BY e.start_at DESC, e.id DESC LIMIT ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 16;
+			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
+		}
+		encounter_from_row(st, &out->items[out->n++]);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading visits");
+}
+
+/* ----------------------------------------------------------------- notes */
+
+int emr_note_add(emr_db *db, int64_t encounter_id, const char *template_name, const char *body, int64_t *id_out)
+{
+	emr_encounter e;
+	if (emr_encounter_get(db, encounter_id, &e) != 0)
+		return -1;
+	if (!emr_utf8_valid(body, strlen(body))) {
+		emr_db_set_error(db, "note: not valid UTF-8 text");
+		return -1;
+	}
+	if (!emr_db_actor_id(db)) {
+		emr_db_set_error(db, "note: nobody is logged in to author it");
+		return -1;
+	}
+	char now[EMR_INSTANT_LEN];
+	emr_now_instant(now);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"INSERT INTO notes(encounter_id, patient_id, author_id, template, body, status, created_at, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?6)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	sqlite3_bind_int64(st, 2, e.patient_id);
+	sqlite3_bind_int64(st, 3, emr_db_actor_id(db));
+	sqlite3_bind_text(st, 4, template_name ? template_name : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "saving the note");
+		goto fail;
+	}
+	int64_t id = sqlite3_last_insert_rowid(emr_db_sqlite(db));
+	if (emr_audit(db, "create", "notes", id, e.patient_id, "") != 0)
+		goto fail;
+	if (id_out)
+		*id_out = id;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+int emr_note_get(emr_db *db, int64_t id, emr_note *out)
+{
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT id, encounter_id, patient_id, author_id, ifnull(signed_by, 0), template, body, status,"
+		" ifnull(signed_at, ''), created_at, updated_at, version FROM notes WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		out->id = sqlite3_column_int64(st, 0);
+		out->encounter_id = sqlite3_column_int64(st, 1);
+		out->patient_id = sqlite3_column_int64(st, 2);
+		out->author_id = sqlite3_column_int64(st, 3);
+		out->signed_by = sqlite3_column_int64(st, 4);
+		emr_col_copy(st, 5, out->template_name, sizeof out->template_name);
+		out->body = emr_xstrdup(emr_col_text(st, 6));
+		emr_col_copy(st, 7, out->status, sizeof out->status);
+		emr_col_copy(st, 8, out->signed_at, sizeof out->signed_at);
+		emr_col_copy(st, 9, out->created_at, sizeof out->created_at);
+		emr_col_copy(st, 10, out->updated_at, sizeof out->updated_at);
+		out->version = sqlite3_column_int64(st, 11);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		emr_db_set_error(db, "no note with id %lld", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+int emr_note_save(emr_db *db, int64_t id, int64_t version, const char *body)
+{
+	if (!emr_utf8_valid(body, strlen(body))) {
+		emr_db_set_error(db, "note: not valid UTF-8 text");
+		return -1;
+	}
+	emr_note n;
+	if (emr_note_get(db, id, &n) != 0)
+		return -1;
+	int64_t patient_id = n.patient_id;
+	bool signed_already = strcmp(n.status, "signed") == 0;
+	emr_note_clear(&n);
+	if (signed_already) {
+		emr_db_set_error(db, "note %lld is signed: signed notes are immutable, add an addendum", (long long)id);
+		return -1;
+	}
+	char now[EMR_INSTANT_LEN];
+	emr_now_instant(now);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"UPDATE notes SET body = ?1, updated_at = ?2, version = version + 1 WHERE id = ?3 AND version = ?4");
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int64(st, 4, version);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "saving the note");
+		goto fail;
+	}
+	if (sqlite3_changes(emr_db_sqlite(db)) == 0) {
+		emr_db_set_error(db, "note %lld was changed by someone else since you opened it", (long long)id);
+		emr_tx_rollback(db);
+		return EMR_CONFLICT;
+	}
+	if (emr_audit(db, "update", "notes", id, patient_id, "") != 0)
+		goto fail;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+int emr_note_sign(emr_db *db, int64_t id)
+{
+	emr_note n;
+	if (emr_note_get(db, id, &n) != 0)
+		return -1;
+	int64_t patient_id = n.patient_id;
+	char status[17];
+	emr_strlcpy(status, n.status, sizeof status);
+	emr_note_clear(&n);
+	if (strcmp(status, "draft") != 0) {
+		emr_db_set_error(db, "note %lld is %s; only a draft can be signed", (long long)id, status);
+		return -1;
+	}
+	char now[EMR_INSTANT_LEN];
+	emr_now_instant(now);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"UPDATE notes SET status = 'signed', signed_by = ?1, signed_at = ?2, updated_at = ?2 WHERE id = ?3");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, emr_db_actor_id(db));
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "signing the note");
+		goto fail;
+	}
+	if (emr_audit(db, "sign", "notes", id, patient_id, "") != 0)
+		goto fail;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
