@@ -374,7 +374,7 @@ Test(db, other_sqlite_file_is_not_an_emr_database)
  * file): it is stamped and migrated, and has no practice row yet, so the
  * caller will ask for `emr init`.  Read-only, it cannot be prepared and
  * is refused, and left empty. */
-Test(db, empty_file_is_a_new_database)
+Test(db, empty_file_is_not_a_practice_until_init)
 {
 	const char *path = in_tmp("empty.db");
 	write_file(path, "", 0);
@@ -384,7 +384,12 @@ Test(db, empty_file_is_a_new_database)
 	cr_assert_neq(err[0], '\0');
 	cr_assert_eq(file_size(path), 0);
 
-	emr_db *db = emr_db_open(path, 0, err, sizeof err);
+	/* An ordinary open must not stamp a schema into it behind init's back. */
+	cr_assert_null(emr_db_open(path, 0, err, sizeof err));
+	assert_mentions(err, "emr init");
+	cr_assert_eq(file_size(path), 0);
+
+	emr_db *db = emr_db_open(path, EMR_OPEN_CREATE, err, sizeof err);
 	cr_assert_not_null(db, "%s", err);
 	sqlite3 *c = emr_db_sqlite(db);
 	cr_assert_eq(raw_int(c, "PRAGMA application_id"), 0x454D5231);
