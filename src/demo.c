@@ -456,7 +456,7 @@ static const struct { const char *subj[3]; const char *well, *check; } cond_text
 	[C_T2DM] = {{"Checks sugars a few times a week; fasting readings 110s to 140s.", "No hypoglycemia, polyuria or vision changes.", "Walking most days; trying to cut back on sweets."}, "at goal", "above goal"},
 	[C_PREDM] = {{"Working on diet and exercise.", "Has cut out sugary drinks.", "Walking 30 minutes most days."}, "stable", "stable"},
 	[C_HTN] = {{"Home blood pressures mostly in the 120s to 130s.", "No headaches, chest pain or shortness of breath.", "Taking blood pressure medicine every morning."}, "at goal", "above goal"},
-	[C_HLD] = {{"Tolerating the statin without muscle aches.", "Following a lower-fat diet.", "No chest pain."}, "stable", "stable"},
+	[C_HLD] = {{"Tolerating the statin without muscle aches.", "Following a lower-fat diet.", "Takes the statin every evening."}, "stable", "stable"},
 	[C_CAD] = {{"No angina; walks a mile without chest pain.", "No exertional symptoms.", "Sees cardiology yearly."}, "stable", "stable"},
 	[C_CKD] = {{"Avoiding NSAIDs.", "No swelling.", "Drinking plenty of water."}, "stable", "stable"},
 	[C_AFIB] = {{"No palpitations; no bleeding on the anticoagulant.", "No dizziness or syncope.", "Rate controlled by home monitor."}, "rate controlled", "rate controlled"},
@@ -832,6 +832,11 @@ typedef struct pat {
 	int flu_season_given;
 } pat;
 
+static double clampd(double x, double lo, double hi)
+{
+	return x < lo ? lo : x > hi ? hi : x;
+}
+
 static double age_years(const pat *p, long day)
 {
 	return years_between(p->dob, day);
@@ -1024,8 +1029,9 @@ static double weight_at(const pat *p, long day, long today)
 static void make_body(gen *g, pat *p)
 {
 	rng *r = &p->r;
-	p->z_ht = rng_normal(r);
-	p->z_wt = 0.6 * p->z_ht + 0.8 * rng_normal(r);
+	/* Percentiles 1 to 99: the extremes exist but would distract in a demo. */
+	p->z_ht = clampd(rng_normal(r), -2.3, 2.3);
+	p->z_wt = clampd(0.6 * p->z_ht + 0.8 * rng_normal(r), -2.3, 2.3);
 	double age = age_years(p, g->today);
 	double base = age < 30 ? 25.0 : age < 70 ? 27.8 : age < 85 ? 26.5 : 24.5;
 	p->bmi_now = base * exp(0.16 * rng_normal(r));
@@ -1741,6 +1747,13 @@ static int write_patient(gen *g, pat *p)
 
 /* ----------------------------------------------------------- encounters */
 
+/* Completed months of age at a visit, as a well-child visit is named. */
+static int visit_months(const pat *p, const visit *v)
+{
+	emr_age a;
+	return emr_age_on(p->dob_s, v->date, &a) ? a.months : 0;
+}
+
 static void visit_reason(const gen *g, const pat *p, int k, char *buf, size_t n)
 {
 	const visit *v = &p->v[k];
@@ -1752,7 +1765,7 @@ static void visit_reason(const gen *g, const pat *p, int k, char *buf, size_t n)
 		if (d < 14)
 			snprintf(buf, n, "Newborn visit");
 		else if (d < 730)
-			snprintf(buf, n, "Well-child visit (%ld months)", (d + 10) * 12 / 365);
+			snprintf(buf, n, "Well-child visit (%d months)", visit_months(p, v));
 		else if (age < 12)
 			snprintf(buf, n, "Well-child visit (%d years)", (int)age);
 		else
@@ -2077,11 +2090,6 @@ typedef struct labs {
 	bool lipids, bmp, a1c, tsh;
 	double a1c_v, ldl_v;
 } lab_order;
-
-static double clampd(double x, double lo, double hi)
-{
-	return x < lo ? lo : x > hi ? hi : x;
-}
 
 /* Which panels are drawn at this visit: adults in the office, by their
  * problems and age, as a primary-care physician would order them. */
@@ -2584,19 +2592,26 @@ static const char *exam_text(const pat *p, const visit *v, rng *r)
 		return rng_chance(r, 0.3) ? "Mild jaundice to the chest. Anterior fontanelle soft and flat. Red reflex present both eyes. Heart regular, no murmur. Hips stable. Cord drying."
 		                          : "Pink, active. Anterior fontanelle soft and flat. Red reflex present both eyes. Heart regular, no murmur. Femoral pulses 2+. Hips stable.";
 	if (d < 730)
-		return "Alert and interactive. Fontanelle soft. TMs clear. Heart regular, no murmur. Lungs clear. Abdomen soft. Hips stable. Normal skin.";
+		return "Alert, interactive. Fontanelle soft. TMs clear. Heart regular, no murmur. Lungs clear. Hips stable.";
 	if (d < 18 * 365)
-		return "Well appearing. TMs clear, throat normal. Heart regular, no murmur. Lungs clear. Abdomen soft. Spine straight.";
+		return "Well appearing. TMs clear. Heart regular, no murmur. Lungs clear. Abdomen soft.";
 	static const char *const adult[] = {
-		"Well appearing, in no distress. Heart regular, no murmur. Lungs clear. Abdomen soft. No edema.",
-		"Alert, comfortable. Regular rate and rhythm. Lungs clear bilaterally. No peripheral edema.",
-		"No acute distress. Heart sounds normal. Clear to auscultation. Extremities warm, no edema.",
+		"Well appearing. Heart regular, no murmur. Lungs clear. No edema.",
+		"Comfortable. Regular rate and rhythm. Lungs clear. No edema.",
+		"No distress. Heart sounds normal. Lungs clear. No edema.",
 	};
 	if (cond_active(p, C_AFIB, (int)(v - p->v)))
 		return "No distress. Irregularly irregular rhythm, no murmur. Lungs clear. Trace ankle edema.";
 	if (cond_active(p, C_COPD, (int)(v - p->v)))
 		return "No distress. Prolonged expiration, scattered faint wheeze. Heart regular. No edema.";
 	return PICK(r, adult);
+}
+
+static void cap_first(const char *s, char *out, size_t n)
+{
+	snprintf(out, n, "%s", s);
+	if (out[0] >= 'a' && out[0] <= 'z')
+		out[0] = (char)(out[0] - 'a' + 'A');
 }
 
 /* Which conditions this visit deals with, most pressing first. */
@@ -2675,8 +2690,9 @@ static void plan_line(emr_sb *sb, const pat *p, int c, int k, const vitals *vs)
 	med_names(p, c, k, 1, started, sizeof started);
 	med_names(p, c, k, 2, stopped, sizeof stopped);
 	med_names(p, c, k, 0, taking, sizeof taking);
-	const char *name = conds[c].name;
-	emr_sb_printf(sb, "- %c%s: ", name[0] >= 'a' && name[0] <= 'z' ? name[0] - 'a' + 'A' : name[0], name + 1);
+	char name[64];
+	cap_first(conds[c].name, name, sizeof name);
+	emr_sb_printf(sb, "- %s: ", name);
 	if (*stopped) {
 		const char *why = "";
 		for (int i = 0; i < p->nmeds; i++)
@@ -2742,7 +2758,7 @@ static void subjective(emr_sb *sb, const pat *p, int k, const facts *f, rng *r)
 	visit_reason(NULL, p, k, reason, sizeof reason);
 	emr_sb_printf(sb, "## Subjective\n\n**Chief complaint:** %s\n\n%s %s", reason, ap, noun(p, age));
 	if (v->kind == VK_WELL) {
-		emr_sb_append(sb, " here with a parent for a well visit. ");
+		emr_sb_append(sb, " here with a parent. ");
 		subjective_well(sb, p, v, r);
 		return;
 	}
@@ -2780,19 +2796,29 @@ static void assessment(emr_sb *sb, const gen *g, const pat *p, int k, const fact
 		int c = f->cond[i];
 		icd_dot(p->c[c].icd, code, sizeof code);
 		cond_status(p, c, k, vs, st, sizeof st);
-		emr_sb_printf(sb, "%d. %s (%s): %s.\n", n++, icd_desc(g, p->c[c].icd), code, st);
+		/* Notes say what a physician writes; the problem list keeps the official wording. */
+		char name[64];
+		cap_first(conds[c].name, name, sizeof name);
+		emr_sb_printf(sb, "%d. %s (%s): %s.\n", n++, name, code, st);
 	}
 }
 
 static void screening(emr_sb *sb, const pat *p, const visit *v, rng *r)
 {
 	double age = age_years(p, v->day);
-	if (age >= 45 && age < 76)
-		emr_sb_append(sb, rng_chance(r, 0.6) ? "- Colorectal screening: colonoscopy up to date.\n" : "- Colorectal screening: FIT kit given.\n");
-	if (p->female && age >= 40 && age < 75)
-		emr_sb_append(sb, rng_chance(r, 0.5) ? "- Mammogram ordered.\n" : "- Mammogram up to date.\n");
-	if (p->female && age >= 21 && age < 65)
-		emr_sb_append(sb, "- Cervical screening up to date.\n");
+	bool crc = age >= 45 && age < 76, mammo = p->female && age >= 40 && age < 75;
+	bool cervix = p->female && age >= 21 && age < 65;
+	if (!crc && !mammo && !cervix)
+		return;
+	emr_sb_append(sb, "- Screening:");
+	if (crc)
+		emr_sb_append(sb, rng_chance(r, 0.6) ? " colonoscopy up to date;" : " FIT kit given;");
+	if (mammo)
+		emr_sb_append(sb, rng_chance(r, 0.5) ? " mammogram ordered;" : " mammogram up to date;");
+	if (cervix)
+		emr_sb_append(sb, " cervical screening up to date;");
+	sb->buf[sb->len - 1] = '.';
+	emr_sb_append(sb, "\n");
 }
 
 static void plan(emr_sb *sb, const gen *g, pat *p, int k, const facts *f, const vitals *vs)
@@ -2814,7 +2840,9 @@ static void plan(emr_sb *sb, const gen *g, pat *p, int k, const facts *f, const 
 		              l->a1c ? (l->lipids || l->bmp ? ", HbA1c" : " HbA1c") : "",
 		              l->tsh ? (l->lipids || l->bmp || l->a1c ? ", TSH" : " TSH") : "");
 	if (*f->vaccines)
-		emr_sb_printf(sb, "- Vaccines today: %s (VIS given, consent obtained).\n", f->vaccines);
+		emr_sb_printf(sb, "- Vaccines today: %s (VIS given).\n", f->vaccines);
+	else if (v->kind == VK_WELL && p->hesitant)
+		emr_sb_append(sb, "- Vaccines declined by parent after discussion of risks and benefits.\n");
 	if (v->kind == VK_ANNUAL)
 		screening(sb, p, v, r);
 	if (v->kind == VK_WELL && v->day - p->dob < 14 && p->vax_dose[VX_HEPB] > 0)
@@ -3427,14 +3455,48 @@ static int generate(gen *g, long n)
 	return rc;
 }
 
-static int pragma_value(emr_db *db, const char *sql)
+static int pragma_value(emr_db *db, const char *sql, char *text, size_t n)
 {
 	sqlite3_stmt *st = NULL;
 	int v = 0;
-	if (sqlite3_prepare_v2(emr_db_sqlite(db), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(emr_db_sqlite(db), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		v = sqlite3_column_int(st, 0);
+		if (text)
+			emr_strlcpy(text, (const char *)sqlite3_column_text(st, 0), n);
+	}
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* The connection's settings that a bulk load changes, to put them back. */
+typedef struct bulk {
+	int cache, temp, sync;
+	char journal[16];
+} bulk;
+
+/* A demo is one transaction of a gigabyte or so into a new file that
+ * nobody else has open.  Rolled back through a journal in memory, its
+ * pages are written once, instead of into the WAL and again by the
+ * checkpoint; a large cache keeps the index pages it keeps revisiting;
+ * statement journals stay in memory; and nothing needs syncing before
+ * the end.  All of it is put back afterwards. */
+static void bulk_enter(emr_db *db, bulk *b)
+{
+	b->cache = pragma_value(db, "PRAGMA cache_size", NULL, 0);
+	b->temp = pragma_value(db, "PRAGMA temp_store", NULL, 0);
+	b->sync = pragma_value(db, "PRAGMA synchronous", NULL, 0);
+	snprintf(b->journal, sizeof b->journal, "wal");
+	pragma_value(db, "PRAGMA journal_mode", b->journal, sizeof b->journal);
+	sqlite3_exec(emr_db_sqlite(db), "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;"
+	             " PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+}
+
+static void bulk_leave(emr_db *db, const bulk *b)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "PRAGMA journal_mode = %s; PRAGMA synchronous = %d; PRAGMA cache_size = %d;"
+	         " PRAGMA temp_store = %d", b->journal, b->sync, b->cache, b->temp);
+	sqlite3_exec(emr_db_sqlite(db), sql, NULL, NULL, NULL);
 }
 
 int emr_demo_generate(emr_db *db, const emr_demo_opts *opts)
@@ -3445,10 +3507,8 @@ int emr_demo_generate(emr_db *db, const emr_demo_opts *opts)
 	g->seed = opts->seed ? opts->seed : 1;
 	long n = opts->patients > 0 ? opts->patients : 200;
 	tz_saved tz = {false, NULL};
-	/* One long transaction touches every index page many times: a big
-	 * page cache keeps them in memory instead of spilling to the WAL. */
-	int old_cache = pragma_value(db, "PRAGMA cache_size"), old_temp = pragma_value(db, "PRAGMA temp_store");
-	sqlite3_exec(emr_db_sqlite(db), "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	bulk b;
+	bulk_enter(db, &b);
 	int rc = emr_tx_begin(db);
 	if (rc == 0) {
 		rc = setup(g, &tz);
@@ -3460,9 +3520,7 @@ int emr_demo_generate(emr_db *db, const emr_demo_opts *opts)
 			emr_tx_rollback(db);
 	}
 	tz_leave(&tz);
-	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d; PRAGMA temp_store = %d", old_cache, old_temp);
-	sqlite3_exec(emr_db_sqlite(db), sql, NULL, NULL, NULL);
+	bulk_leave(db, &b);
 	for (size_t i = 0; i < g->nicd; i++)
 		free(g->icd[i].desc);
 	free(g->icd);

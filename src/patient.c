@@ -489,7 +489,7 @@ static bool list_has(const emr_patient_list *l, size_t from, int64_t id)
  * patients already there, until out holds `until` patients. */
 static int collect(emr_db *db, sqlite3_stmt *st, emr_patient_list *out, size_t from, size_t until)
 {
-	int rc;
+	int rc = SQLITE_DONE;
 	while (out->n < until && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (list_has(out, from, sqlite3_column_int64(st, 0)))
 			continue;

@@ -51,6 +51,10 @@ typedef struct tui_binding {
 	int (*run)(tui_app *app, tui_view *view);
 } tui_binding;
 
+/* Keymaps hold characters as themselves and curses key codes (KEY_UP,
+ * KEY_F(1), ...) marked with TUI_KEYCODE, because a key code and a typed
+ * character can share a number (KEY_UP is 259, and so is U+0103 'ă'). */
+#define TUI_KEYCODE(k) ((int)(k) | (1 << 24))
 #define TUI_CTRL(c) ((c) & 0x1f)
 #define TUI_KEY_ESC 27
 #define TUI_KEY_TAB 9
@@ -68,6 +72,10 @@ typedef struct tui_view_ops {
 	void (*resume)(tui_app *app, tui_view *view);
 	/* True when leaving would lose typed data (forms ask first). */
 	bool (*dirty)(tui_view *view);
+	/* True while printable keys are text (a search box, a form field):
+	 * then they go to input() before the global keys (? and q), which
+	 * stay reachable as F1 and Esc.  May be NULL (= false). */
+	bool (*wants_text)(tui_view *view);
 	void (*destroy)(tui_view *view);
 } tui_view_ops;
 
@@ -90,6 +98,12 @@ struct tui_app {
 	bool colors;                       /* has_colors(): else bold/reverse */
 	bool quit;
 	bool plain_ascii;                  /* no UTF-8 locale: ASCII drawing */
+	/* Where the terminal cursor goes after painting: a view with a text
+	 * field sets these in draw(); otherwise the cursor is hidden. */
+	bool cursor_visible;
+	int cursor_y, cursor_x;
+	/* The key being handled, for actions shared by several keys. */
+	int last_key;
 };
 
 /* Colour pairs (used only when app->colors). */
@@ -112,11 +126,17 @@ void tui_error(tui_app *app, const char *fmt, ...) __attribute__((format(printf,
 
 /* Asks a yes/no question on the status line; true for y. */
 bool tui_confirm(tui_app *app, const char *question);
-/* Asks for a line of text on the status line (Esc cancels -> false). */
+/* Asks for a line of text on the status line (Esc cancels -> false).
+ * buf holds the initial text and receives the answer. */
 bool tui_prompt(tui_app *app, const char *question, char *buf, size_t n);
+/* Pops every view above the bottom one (the patient list), asking before
+ * discarding typed data; false if the user chose to stay. */
+bool tui_pop_to_bottom(tui_app *app);
 
-/* Global keys, shared by every view: ? help, Ctrl-F patient search,
- * Ctrl-L repaint, q/Esc back. */
+/* Global keys, shared by every view: ?/F1 help, Ctrl-F find a patient
+ * (back to the patient list from anywhere), Ctrl-L repaint, q/Esc back.
+ * The save key of forms is Ctrl-S (and F2): the terminal's XON/XOFF flow
+ * control is switched off so that Ctrl-S reaches emr. */
 extern const tui_binding tui_global_keys[];
 
 /* ------------------------------------------------------------- drawing */

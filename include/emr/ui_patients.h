@@ -1,0 +1,13 @@
+/* ui_patients: the patient list, where emr opens.  Typing searches on
+ * every keystroke (names in any order, by prefix, ignoring accents and
+ * case; a date of birth; an MRN; phone digits); with nothing typed the
+ * most recently opened charts come first.  Letters go to the search, so
+ * moving and commands use arrows, Ctrl- keys and function keys. */
+#ifndef EMR_UI_PATIENTS_H
+#define EMR_UI_PATIENTS_H
+
+#include "emr/tui.h"
+
+tui_view *ui_patients_new(tui_app *app);
+
+#endif
