@@ -5,6 +5,7 @@
 #include "emr/codes.h"
 #include "emr/output.h"
 #include "emr/patient.h"
+#include "emr/rxcheck.h"
 #include "emr/util.h"
 
 #include <math.h>
@@ -674,7 +675,7 @@ static int med_add(emr_cli *cli, int argc, char **argv)
 	const char *drug = NULL, *strength = NULL, *form = NULL, *route = NULL, *sig = NULL, *qty = NULL, *unit = NULL,
 		   *start = NULL, *reason = NULL, *rxnorm = NULL;
 	long refills = 0;
-	bool rx = false;
+	bool rx = false, ack = false;
 	const emr_opt opts[] = {
 		{"drug", 'd', EMR_OPT_STRING, &drug, "NAME  drug (ingredient), e.g. lisinopril"},
 		{"strength", 0, EMR_OPT_STRING, &strength, "TEXT  e.g. \"10 mg\""},
@@ -688,6 +689,7 @@ static int med_add(emr_cli *cli, int argc, char **argv)
 		{"reason", 0, EMR_OPT_STRING, &reason, "TEXT  indication"},
 		{"rxnorm", 0, EMR_OPT_STRING, &rxnorm, "RXCUI  RxNorm concept id"},
 		{"rx", 0, EMR_OPT_FLAG, &rx, "a prescription written here (you are the prescriber)"},
+		{"acknowledge-allergy", 0, EMR_OPT_FLAG, &ack, "go ahead despite an allergy warning (recorded)"},
 		{0},
 	};
 	const char *pos[1];
@@ -719,6 +721,24 @@ static int med_add(emr_cli *cli, int argc, char **argv)
 	emr_strlcpy(m.start_date, start ? start : "", sizeof m.start_date);
 	emr_strlcpy(m.reason, reason ? reason : "", sizeof m.reason);
 	emr_strlcpy(m.rxnorm, rxnorm ? rxnorm : "", sizeof m.rxnorm);
+	/* The same allergy check as the screen: a script cannot answer a
+	 * question, so it must say up front that it saw the warning. */
+	emr_rx_warning warn[8];
+	int nwarn = emr_rx_check(cli->db, p.id, m.drug, warn, EMR_ARRAY_LEN(warn));
+	if (nwarn < 0)
+		return fail(cli);
+	if (nwarn > 0) {
+		size_t shown = (size_t)nwarn < EMR_ARRAY_LEN(warn) ? (size_t)nwarn : EMR_ARRAY_LEN(warn);
+		emr_rx_describe(warn, shown, m.allergy_override, sizeof m.allergy_override);
+		if (!ack) {
+			emr_cli_error(cli, "med: ALLERGY WARNING for %s: %s (nothing saved; repeat with --acknowledge-allergy to go ahead)",
+			              p.mrn, m.allergy_override);
+			return EMR_EXIT_FAIL;
+		}
+		fprintf(cli->err, "emr: allergy warning acknowledged and recorded: ");
+		emr_fput_clean(cli->err, m.allergy_override, false);
+		fputc('\n', cli->err);
+	}
 	if (emr_medication_add(cli->db, &m) != 0)
 		return fail(cli);
 	fprintf(cli->out, "medication %lld: ", (long long)m.id);

@@ -6,8 +6,10 @@
 #include "emr/util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void *emr_list_grow(void *items_ptr, size_t *n, size_t *cap, size_t size)
 {
@@ -120,6 +122,44 @@ static void now_instant(char *buf)
 	emr_now_instant(buf);
 }
 
+/* Runs a prepared optimistic UPDATE (... WHERE id = ? AND version = ?),
+ * then audits and commits.  No row changed means another session saved
+ * first: nothing is written and EMR_CONFLICT returned, so the caller can
+ * reload and show what changed.  The caller has begun the transaction. */
+static int finish_update(emr_db *db, sqlite3_stmt *st, const char *doing, const char *table, const char *label,
+                         int64_t id, int64_t patient_id, const char *detail)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, doing);
+		emr_tx_rollback(db);
+		return -1;
+	}
+	if (sqlite3_changes(emr_db_sqlite(db)) == 0) {
+		emr_tx_rollback(db);
+		emr_db_set_error(db, "%s %lld was changed by someone else since you opened it; reopen it to see the change",
+		                 label, (long long)id);
+		return EMR_CONFLICT;
+	}
+	if (emr_audit(db, "update", table, id, patient_id, detail) != 0) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	return emr_tx_commit(db);
+}
+
+/* Records entered in error are frozen (the schema's triggers say so
+ * too); this names the record instead of quoting the trigger. */
+static int check_editable(emr_db *db, const char *label, int64_t id, const char *status)
+{
+	if (strcmp(status, "entered-in-error") == 0) {
+		emr_db_set_error(db, "%s %lld is marked entered-in-error and can no longer be changed", label, (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- problems */
 
 #define PROBLEM_COLS "id, patient_id, ifnull(icd10, ''), ifnull(snomed, ''), description, ifnull(onset_date, '')," \
@@ -141,10 +181,11 @@ static void problem_from_row(sqlite3_stmt *st, emr_problem *p)
 	p->version = sqlite3_column_int64(st, 11);
 }
 
-int emr_problem_add(emr_db *db, emr_problem *p)
+/* The checks a new or edited problem passes (shared so that editing can
+ * never store what adding would refuse).  Stores the code without its dot
+ * and fills an empty description from the code's. */
+static int validate_problem(emr_db *db, emr_problem *p)
 {
-	if (check_patient(db, p->patient_id) != 0)
-		return -1;
 	if (*p->icd10) {
 		char code[9];
 		emr_code_hit hit;
@@ -169,6 +210,13 @@ int emr_problem_add(emr_db *db, emr_problem *p)
 	    check_text(db, "note", p->note, 500, false) ||
 	    check_past_date(db, "onset", p->onset_date, false) ||
 	    check_not_before_birth(db, p->patient_id, "onset", p->onset_date))
+		return -1;
+	return 0;
+}
+
+int emr_problem_add(emr_db *db, emr_problem *p)
+{
+	if (check_patient(db, p->patient_id) != 0 || validate_problem(db, p) != 0)
 		return -1;
 	char now[EMR_INSTANT_LEN];
 	now_instant(now);
@@ -256,6 +304,63 @@ int emr_problem_list(emr_db *db, int64_t patient_id, emr_which which, emr_proble
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading problems");
 }
 
+int emr_problem_get(emr_db *db, int64_t id, emr_problem *out)
+{
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " PROBLEM_COLS " FROM problems WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		problem_from_row(st, out);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "reading the problem");
+	emr_db_set_error(db, "no problem with id %lld", (long long)id);
+	return -1;
+}
+
+int emr_problem_update(emr_db *db, emr_problem *p)
+{
+	emr_problem cur;
+	if (emr_problem_get(db, p->id, &cur) != 0 || check_editable(db, "problem", p->id, cur.status) != 0)
+		return -1;
+	/* A record never moves to another chart, and a code-less (SNOMED
+	 * only) problem keeps its SNOMED code. */
+	p->patient_id = cur.patient_id;
+	emr_strlcpy(p->snomed, cur.snomed, sizeof p->snomed);
+	if (validate_problem(db, p) != 0)
+		return -1;
+	if (*cur.resolved_date && *p->onset_date && strcmp(p->onset_date, cur.resolved_date) > 0) {
+		emr_db_set_error(db, "onset \"%s\": is after the problem was resolved (%s)", p->onset_date, cur.resolved_date);
+		return -1;
+	}
+	char now[EMR_INSTANT_LEN];
+	now_instant(now);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"UPDATE problems SET icd10 = ?1, description = ?2, onset_date = ?3, note = ?4, updated_at = ?5,"
+		" version = version + 1 WHERE id = ?6 AND version = ?7");
+	if (!st) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	emr_bind_text_or_null(st, 1, p->icd10);
+	sqlite3_bind_text(st, 2, p->description, -1, SQLITE_STATIC);
+	emr_bind_text_or_null(st, 3, p->onset_date);
+	sqlite3_bind_text(st, 4, p->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, p->id);
+	sqlite3_bind_int64(st, 7, p->version);
+	int rc = finish_update(db, st, "saving the problem", "problems", "problem", p->id, p->patient_id, p->icd10);
+	return rc != 0 ? rc : emr_problem_get(db, p->id, p);
+}
+
 /* ------------------------------------------------------------ allergies */
 
 #define ALLERGY_COLS "id, patient_id, is_nkda, ifnull(substance, ''), category, reaction, ifnull(severity, '')," \
@@ -293,12 +398,11 @@ static int count_active_allergies(emr_db *db, int64_t patient_id, int *nkda, int
 	return rc == SQLITE_ROW ? 0 : emr_db_fail(db, "reading allergies");
 }
 
-int emr_allergy_add(emr_db *db, emr_allergy *a)
+/* The checks a new or edited allergy passes (shared by add and update). */
+static int validate_allergy(emr_db *db, emr_allergy *a)
 {
 	static const char *const categories[] = {"drug", "food", "environment", "other"};
 	static const char *const severities[] = {"", "mild", "moderate", "severe"};
-	if (check_patient(db, a->patient_id) != 0)
-		return -1;
 	if (!*a->category)
 		emr_strlcpy(a->category, "drug", sizeof a->category);
 	if (a->is_nkda) {
@@ -318,6 +422,32 @@ int emr_allergy_add(emr_db *db, emr_allergy *a)
 	if (check_text(db, "reaction", a->reaction, 200, false) || check_past_date(db, "onset", a->onset_date, false) ||
 	    check_not_before_birth(db, a->patient_id, "onset", a->onset_date))
 		return -1;
+	return 0;
+}
+
+/* A newly found drug allergy supersedes "no known drug allergies": the
+ * NKDA entry becomes inactive, not deleted, audited.  Inside the caller's
+ * transaction; rolls nothing back itself. */
+static int supersede_nkda(emr_db *db, int64_t patient_id, const char *now)
+{
+	sqlite3_stmt *up = emr_db_stmt(db,
+		"UPDATE allergies SET status = 'inactive', updated_at = ?1, version = version + 1"
+		" WHERE patient_id = ?2 AND is_nkda = 1 AND status = 'active'");
+	if (!up)
+		return -1;
+	sqlite3_bind_text(up, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 2, patient_id);
+	int rc = sqlite3_step(up);
+	sqlite3_reset(up);
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "updating NKDA");
+	return emr_audit(db, "update", "allergies", 0, patient_id, "NKDA superseded by a drug allergy");
+}
+
+int emr_allergy_add(emr_db *db, emr_allergy *a)
+{
+	if (check_patient(db, a->patient_id) != 0 || validate_allergy(db, a) != 0)
+		return -1;
 	int nkda, drug;
 	if (count_active_allergies(db, a->patient_id, &nkda, &drug) != 0)
 		return -1;
@@ -335,27 +465,9 @@ int emr_allergy_add(emr_db *db, emr_allergy *a)
 	now_instant(now);
 	if (emr_tx_begin(db) != 0)
 		return -1;
-	if (retire_nkda) {
-		/* A newly found drug allergy supersedes "no known drug
-		 * allergies": the NKDA entry becomes inactive, not deleted. */
-		sqlite3_stmt *up = emr_db_stmt(db,
-			"UPDATE allergies SET status = 'inactive', updated_at = ?1, version = version + 1"
-			" WHERE patient_id = ?2 AND is_nkda = 1 AND status = 'active'");
-		if (!up) {
-			emr_tx_rollback(db);
-			return -1;
-		}
-		sqlite3_bind_text(up, 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(up, 2, a->patient_id);
-		int rc = sqlite3_step(up);
-		sqlite3_reset(up);
-		if (rc != SQLITE_DONE || emr_audit(db, "update", "allergies", 0, a->patient_id,
-		                                   "NKDA superseded by a drug allergy") != 0) {
-			if (rc != SQLITE_DONE)
-				emr_db_fail(db, "updating NKDA");
-			emr_tx_rollback(db);
-			return -1;
-		}
+	if (retire_nkda && supersede_nkda(db, a->patient_id, now) != 0) {
+		emr_tx_rollback(db);
+		return -1;
 	}
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"INSERT INTO allergies(patient_id, is_nkda, substance, category, reaction, severity, status, onset_date,"
@@ -394,6 +506,72 @@ int emr_allergy_list(emr_db *db, int64_t patient_id, emr_which which, emr_allerg
 		allergy_from_row(st, emr_list_push(out));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading allergies");
+}
+
+int emr_allergy_get(emr_db *db, int64_t id, emr_allergy *out)
+{
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " ALLERGY_COLS " FROM allergies WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		allergy_from_row(st, out);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "reading the allergy");
+	emr_db_set_error(db, "no allergy with id %lld", (long long)id);
+	return -1;
+}
+
+int emr_allergy_update(emr_db *db, emr_allergy *a)
+{
+	emr_allergy cur;
+	if (emr_allergy_get(db, a->id, &cur) != 0 || check_editable(db, "allergy", a->id, cur.status) != 0)
+		return -1;
+	if (cur.is_nkda) {
+		emr_db_set_error(db, "NKDA: there is nothing to edit in \"no known drug allergies\"; record the allergy instead");
+		return -1;
+	}
+	a->patient_id = cur.patient_id;
+	a->is_nkda = false;
+	if (validate_allergy(db, a) != 0)
+		return -1;
+	int nkda = 0, drug = 0;
+	if (strcmp(a->category, "drug") == 0 && strcmp(cur.category, "drug") != 0 && strcmp(cur.status, "active") == 0 &&
+	    count_active_allergies(db, a->patient_id, &nkda, &drug) != 0)
+		return -1;
+	char now[EMR_INSTANT_LEN];
+	now_instant(now);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	/* Re-classifying an active allergy as a drug allergy contradicts
+	 * NKDA just as adding one does. */
+	if (nkda > 0 && supersede_nkda(db, a->patient_id, now) != 0) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"UPDATE allergies SET substance = ?1, category = ?2, reaction = ?3, severity = ?4, onset_date = ?5,"
+		" updated_at = ?6, version = version + 1 WHERE id = ?7 AND version = ?8");
+	if (!st) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, a->substance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->reaction, -1, SQLITE_STATIC);
+	emr_bind_text_or_null(st, 4, a->severity);
+	emr_bind_text_or_null(st, 5, a->onset_date);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, a->id);
+	sqlite3_bind_int64(st, 8, a->version);
+	int rc = finish_update(db, st, "saving the allergy", "allergies", "allergy", a->id, a->patient_id, a->substance);
+	return rc != 0 ? rc : emr_allergy_get(db, a->id, a);
 }
 
 /* ----------------------------------------------------------- medications */
@@ -575,6 +753,74 @@ int emr_medication_list(emr_db *db, int64_t patient_id, emr_which which, emr_med
 		med_from_row(st, emr_list_push(out));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading medications");
+}
+
+int emr_medication_get(emr_db *db, int64_t id, emr_medication *out)
+{
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " MED_COLS " FROM medications WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		med_from_row(st, out);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "reading the medication");
+	emr_db_set_error(db, "no medication with id %lld", (long long)id);
+	return -1;
+}
+
+int emr_medication_update(emr_db *db, emr_medication *m)
+{
+	emr_medication cur;
+	if (emr_medication_get(db, m->id, &cur) != 0 || check_editable(db, "medication", m->id, cur.status) != 0)
+		return -1;
+	/* Only the directions and amounts change; the drug, the dates, the
+	 * prescriber and the allergy acknowledgement stay as recorded (a
+	 * different drug is a new medication, checked against allergies). */
+	emr_medication next = cur;
+	emr_strlcpy(next.strength, m->strength, sizeof next.strength);
+	emr_strlcpy(next.form, m->form, sizeof next.form);
+	emr_strlcpy(next.route, m->route, sizeof next.route);
+	emr_strlcpy(next.sig, m->sig, sizeof next.sig);
+	next.quantity = m->quantity;
+	emr_strlcpy(next.quantity_unit, m->quantity_unit, sizeof next.quantity_unit);
+	next.refills = m->refills;
+	emr_strlcpy(next.reason, m->reason, sizeof next.reason);
+	next.version = m->version;
+	if (validate_medication(db, &next) != 0)
+		return -1;
+	char now[EMR_INSTANT_LEN];
+	now_instant(now);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"UPDATE medications SET strength = ?1, form = ?2, route = ?3, sig = ?4, quantity = ?5, quantity_unit = ?6,"
+		" refills = ?7, reason = ?8, updated_at = ?9, version = version + 1 WHERE id = ?10 AND version = ?11");
+	if (!st) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, next.strength, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, next.form, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, next.route, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, next.sig, -1, SQLITE_STATIC);
+	if (next.quantity > 0)
+		sqlite3_bind_double(st, 5, next.quantity);
+	sqlite3_bind_text(st, 6, next.quantity_unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, next.refills);
+	sqlite3_bind_text(st, 8, next.reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, next.id);
+	sqlite3_bind_int64(st, 11, next.version);
+	int rc = finish_update(db, st, "saving the medication", "medications", "medication", next.id, next.patient_id,
+	                       next.drug);
+	return rc != 0 ? rc : emr_medication_get(db, m->id, m);
 }
 
 /* ---------------------------------------------------------- observations */
@@ -771,6 +1017,53 @@ int emr_observation_list(emr_db *db, int64_t patient_id, const char *loinc, cons
 		obs_from_row(st, emr_list_push(out));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading observations");
+}
+
+/* True when every blank-separated word of q occurs in text, ignoring
+ * ASCII case (LOINC names are ASCII). */
+static bool all_words_in(const char *text, const char *q)
+{
+	for (const char *w = q; *w;) {
+		while (*w == ' ')
+			w++;
+		size_t n = strcspn(w, " ");
+		if (!n)
+			break;
+		bool found = false;
+		for (const char *t = text; *t && !found; t++)
+			found = strncasecmp(t, w, n) == 0;
+		if (!found)
+			return false;
+		w += n;
+	}
+	return true;
+}
+
+int emr_observation_codes(emr_db *db, const char *query, const char *kind, int limit, emr_code_list *out)
+{
+	/* The curated table is a few dozen rows: matching in C keeps it
+	 * simple, and clinical order (sort_order) is the useful order. */
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT code, short_name, name FROM loinc WHERE (?1 IS NULL OR kind = ?1) ORDER BY sort_order, code");
+	if (!st)
+		return -1;
+	emr_bind_text_or_null(st, 1, kind);
+	int rc = SQLITE_DONE, n = 0;
+	while ((limit <= 0 || n < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char text[600];
+		snprintf(text, sizeof text, "%s %s %s", emr_col_text(st, 0), emr_col_text(st, 1), emr_col_text(st, 2));
+		if (!all_words_in(text, query ? query : ""))
+			continue;
+		emr_code_hit *hit = emr_list_grow(&out->items, &out->n, &out->cap, sizeof *out->items);
+		emr_col_copy(st, 0, hit->code, sizeof hit->code);
+		emr_col_copy(st, 1, hit->text, sizeof hit->text);
+		hit->active = true;
+		n++;
+	}
+	if (limit > 0 && n >= limit)
+		rc = SQLITE_DONE;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading LOINC codes");
 }
 
 /* ---------------------------------------------------------------- vitals */

@@ -248,7 +248,9 @@ static int check_identity(sqlite3 *conn, const char *path, char *err, size_t err
 static int configure(sqlite3 *conn, bool readonly, const char *path, char *err, size_t errsz)
 {
 	sqlite3_busy_timeout(conn, busy_timeout_ms());
-	sqlite3_exec(conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	/* A 16 MB page cache keeps the indexes a session keeps using warm; it
+	 * is a fixed bound, so memory does not grow with the practice. */
+	sqlite3_exec(conn, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384", NULL, NULL, NULL);
 	if (readonly)
 		return 0;
 	char *msg = NULL;

@@ -99,6 +99,7 @@ typedef struct culture {
 	size_t nfamily;
 	int weight;               /* relative share of patients */
 	double compound_family;   /* chance of a two-part family name */
+	int order;                /* written given first (0), family first (1), family first unspaced (2) */
 } culture;
 
 #define LIST(a) a, EMR_ARRAY_LEN(a)
@@ -186,21 +187,21 @@ static const char *const it_m[] = {"Alessandro", "Giuseppe", "Nikolaos", "Dimitr
 static const char *const it_fam[] = {"Rossi", "Russo", "Esposito", "Bianchi", "Papadopoulos", "Georgiou", "Silva", "Santos", "Gonçalves", "Ferreira"};
 
 static const culture cultures[] = {
-	{LIST(us_f), LIST(us_m), LIST(us_fam), 38, 0},
-	{LIST(ie_f), LIST(ie_m), LIST(ie_fam), 5, 0},
-	{LIST(es_f), LIST(es_m), LIST(es_fam), 16, 0.35},
-	{LIST(vi_f), LIST(vi_m), LIST(vi_fam), 4, 0},
-	{LIST(zh_f), LIST(zh_m), LIST(zh_fam), 2, 0},
-	{LIST(py_f), LIST(py_m), LIST(py_fam), 3, 0},
-	{LIST(no_f), LIST(no_m), LIST(no_fam), 4, 0},
-	{LIST(fr_f), LIST(fr_m), LIST(fr_fam), 4, 0},
-	{LIST(ar_f), LIST(ar_m), LIST(ar_fam), 5, 0},
-	{LIST(wa_f), LIST(wa_m), LIST(wa_fam), 5, 0},
-	{LIST(sa_f), LIST(sa_m), LIST(sa_fam), 6, 0},
-	{LIST(ee_f), LIST(ee_m), LIST(ee_fam), 3, 0},
-	{LIST(ko_f), LIST(ko_m), LIST(ko_fam), 2, 0},
-	{LIST(ja_f), LIST(ja_m), LIST(ja_fam), 2, 0},
-	{LIST(it_f), LIST(it_m), LIST(it_fam), 3, 0},
+	{LIST(us_f), LIST(us_m), LIST(us_fam), 38, 0, 0},
+	{LIST(ie_f), LIST(ie_m), LIST(ie_fam), 5, 0, 0},
+	{LIST(es_f), LIST(es_m), LIST(es_fam), 16, 0.35, 0},
+	{LIST(vi_f), LIST(vi_m), LIST(vi_fam), 4, 0, 1},
+	{LIST(zh_f), LIST(zh_m), LIST(zh_fam), 2, 0, 2},
+	{LIST(py_f), LIST(py_m), LIST(py_fam), 3, 0, 0},
+	{LIST(no_f), LIST(no_m), LIST(no_fam), 4, 0, 0},
+	{LIST(fr_f), LIST(fr_m), LIST(fr_fam), 4, 0, 0},
+	{LIST(ar_f), LIST(ar_m), LIST(ar_fam), 5, 0, 0},
+	{LIST(wa_f), LIST(wa_m), LIST(wa_fam), 5, 0, 0},
+	{LIST(sa_f), LIST(sa_m), LIST(sa_fam), 6, 0, 0},
+	{LIST(ee_f), LIST(ee_m), LIST(ee_fam), 3, 0, 0},
+	{LIST(ko_f), LIST(ko_m), LIST(ko_fam), 2, 0, 0},
+	{LIST(ja_f), LIST(ja_m), LIST(ja_fam), 2, 0, 0},
+	{LIST(it_f), LIST(it_m), LIST(it_fam), 3, 0, 0},
 };
 
 /* What people are called instead of their given name. */
@@ -316,6 +317,7 @@ static const med_def m_sumatriptan = {"sumatriptan", "50 mg", TAB, "oral", "Take
 static const med_def m_tamsulosin = {"tamsulosin", "0.4 mg", CAP, "oral", "Take 1 capsule by mouth once daily, 30 minutes after the same meal each day", 90, "capsule", 3, true, "alpha blocker", 0};
 static const med_def m_vitd3 = {"cholecalciferol (vitamin D3)", "50 mcg (2,000 units)", TAB, "oral", DAILY, 0, "", 0, false, "vitamin d", 0};
 static const med_def m_ergocalciferol = {"ergocalciferol (vitamin D2)", "1.25 mg (50,000 units)", CAP, "oral", "Take 1 capsule by mouth once weekly for 8 weeks", 8, "capsule", 0, true, "vitamin d", 56};
+static const med_def m_apixaban25 = {"apixaban", "2.5 mg", TAB, "oral", "Take 1 tablet by mouth twice daily", 180, "tablet", 3, true, "anticoagulant", 0};
 static const med_def m_apixaban5 = {"apixaban", "5 mg", TAB, "oral", "Take 1 tablet by mouth twice daily", 180, "tablet", 3, true, "anticoagulant", 0};
 static const med_def m_metoprolol25 = {"metoprolol succinate", "25 mg", "extended release oral tablet", "oral", DAILY, 90, "tablet", 3, true, "beta blocker", 0};
 static const med_def m_tiotropium = {"tiotropium", "18 mcg", "inhalation powder capsule", "inhalation", "Inhale the contents of 1 capsule once daily using the HandiHaler device", 90, "capsule", 3, true, "lama", 0};
@@ -452,56 +454,56 @@ static const cond_def conds[C_COUNT] = {
 };
 
 /* What a follow-up note says about each condition, and its status. */
-static const struct { const char *subj[3]; const char *well, *check; } cond_text[C_COUNT] = {
-	[C_T2DM] = {{"Checks sugars a few times a week; fasting readings 110s to 140s.", "No hypoglycemia, polyuria or vision changes.", "Walking most days; trying to cut back on sweets."}, "at goal", "above goal"},
-	[C_PREDM] = {{"Working on diet and exercise.", "Has cut out sugary drinks.", "Walking 30 minutes most days."}, "stable", "stable"},
-	[C_HTN] = {{"Home blood pressures mostly in the 120s to 130s.", "No headaches, chest pain or shortness of breath.", "Taking blood pressure medicine every morning."}, "at goal", "above goal"},
-	[C_HLD] = {{"Tolerating the statin without muscle aches.", "Following a lower-fat diet.", "Takes the statin every evening."}, "stable", "stable"},
-	[C_CAD] = {{"No angina; walks a mile without chest pain.", "No exertional symptoms.", "Sees cardiology yearly."}, "stable", "stable"},
-	[C_CKD] = {{"Avoiding NSAIDs.", "No swelling.", "Drinking plenty of water."}, "stable", "stable"},
-	[C_AFIB] = {{"No palpitations; no bleeding on the anticoagulant.", "No dizziness or syncope.", "Rate controlled by home monitor."}, "rate controlled", "rate controlled"},
-	[C_TOBACCO] = {{"Still smoking about half a pack a day.", "Has cut down; ready to set a quit date.", "Smoking fewer cigarettes."}, "counseled", "counseled"},
-	[C_COPD] = {{"Stable dyspnea on exertion; no exacerbations.", "Uses rescue inhaler about twice a week.", "No recent steroid bursts."}, "stable", "stable"},
-	[C_ASTHMA] = {{"Rescue inhaler needed about twice a month.", "No night-time symptoms.", "No ED visits since last seen."}, "well controlled", "well controlled"},
-	[C_DEPR] = {{"Mood better; sleeping and eating well.", "Enjoying things again; no thoughts of self-harm.", "Some low days but coping."}, "improving", "improving"},
-	[C_ANX] = {{"Worry more manageable.", "Fewer panic symptoms.", "Using breathing exercises."}, "improving", "improving"},
-	[C_HYPOTHY] = {{"Energy good; taking levothyroxine on an empty stomach.", "No palpitations.", "No cold intolerance."}, "stable", "stable"},
-	[C_GERD] = {{"Heartburn controlled.", "No dysphagia.", "Avoiding late meals."}, "controlled", "controlled"},
-	[C_LBP] = {{"Back pain better with stretching.", "No leg weakness or numbness.", "Back to work."}, "improving", "improving"},
-	[C_OA] = {{"Knee pain worse with stairs.", "Acetaminophen helps.", "Walking with a cane on bad days."}, "stable", "stable"},
-	[C_AR] = {{"Seasonal sneezing controlled.", "Nasal congestion in spring.", "Itchy eyes improved."}, "controlled", "controlled"},
-	[C_ATOPIC] = {{"Eczema flares in winter.", "Moisturizing twice daily.", "Itching improved."}, "improving", "improving"},
-	[C_ADHD] = {{"Focus at school improved.", "Appetite a little lower at lunch.", "Sleeping well."}, "improving", "improving"},
-	[C_MIGRAINE] = {{"About two migraines a month.", "Sumatriptan works within an hour.", "Keeps a headache diary."}, "stable", "stable"},
-	[C_BPH] = {{"Nocturia once nightly.", "Stream improved.", "No urinary retention."}, "improved", "improved"},
-	[C_VITD] = {{"Taking vitamin D.", "No bone pain.", "Outdoors more."}, "treated", "treated"},
-	[C_OSTEO] = {{"No falls or fractures.", "Taking alendronate correctly.", "Doing weight-bearing exercise."}, "stable", "stable"},
-	[C_INSOMNIA] = {{"Sleeping about 6 hours.", "Sleep hygiene helping.", "Less trouble falling asleep."}, "improving", "improving"},
-	[C_OSA] = {{"Using CPAP most nights.", "Less daytime sleepiness.", "Partner reports less snoring."}, "stable", "stable"},
-	[C_ACNE] = {{"Skin clearer.", "Mild dryness from treatment.", "Fewer new lesions."}, "improving", "improving"},
-	[C_OBESITY] = {{"Working on portion sizes.", "Exercising 2 to 3 times a week.", "Weight has plateaued."}, "counseled", "counseled"},
+static const struct { const char *subj[3]; const char *well; } cond_text[C_COUNT] = {
+	[C_T2DM] = {{"Checks sugars a few times a week; fasting readings 110s to 140s.", "No hypoglycemia, polyuria or vision changes.", "Walking most days; trying to cut back on sweets."}, "at goal"},
+	[C_PREDM] = {{"Working on diet and exercise.", "Has cut out sugary drinks.", "Walking 30 minutes most days."}, "stable"},
+	[C_HTN] = {{"Home blood pressures mostly in the 120s to 130s.", "No headaches, chest pain or shortness of breath.", "Taking blood pressure medicine every morning."}, "at goal"},
+	[C_HLD] = {{"Tolerating the statin without muscle aches.", "Following a lower-fat diet.", "Takes the statin every evening."}, "stable"},
+	[C_CAD] = {{"No angina; walks a mile without chest pain.", "No exertional symptoms.", "Sees cardiology yearly."}, "stable"},
+	[C_CKD] = {{"Avoiding NSAIDs.", "No swelling.", "Drinking plenty of water."}, "stable"},
+	[C_AFIB] = {{"No palpitations; no bleeding on the anticoagulant.", "No dizziness or syncope.", "Rate controlled by home monitor."}, "rate controlled"},
+	[C_TOBACCO] = {{"Still smoking about half a pack a day.", "Has cut down; ready to set a quit date.", "Smoking fewer cigarettes."}, "counseled"},
+	[C_COPD] = {{"Stable dyspnea on exertion; no exacerbations.", "Uses rescue inhaler about twice a week.", "No recent steroid bursts."}, "stable"},
+	[C_ASTHMA] = {{"Rescue inhaler needed about twice a month.", "No night-time symptoms.", "No ED visits since last seen."}, "well controlled"},
+	[C_DEPR] = {{"Mood better; sleeping and eating well.", "Enjoying things again; no thoughts of self-harm.", "Some low days but coping."}, "improving"},
+	[C_ANX] = {{"Worry more manageable.", "Fewer panic symptoms.", "Using breathing exercises."}, "improving"},
+	[C_HYPOTHY] = {{"Energy good; taking levothyroxine on an empty stomach.", "No palpitations.", "No cold intolerance."}, "stable"},
+	[C_GERD] = {{"Heartburn controlled.", "No dysphagia.", "Avoiding late meals."}, "controlled"},
+	[C_LBP] = {{"Back pain better with stretching.", "No leg weakness or numbness.", "Back to work."}, "improving"},
+	[C_OA] = {{"Knee pain worse with stairs.", "Acetaminophen helps.", "Walking with a cane on bad days."}, "stable"},
+	[C_AR] = {{"Seasonal sneezing controlled.", "Nasal congestion in spring.", "Itchy eyes improved."}, "controlled"},
+	[C_ATOPIC] = {{"Eczema flares in winter.", "Moisturizing twice daily.", "Itching improved."}, "improving"},
+	[C_ADHD] = {{"Focus at school improved.", "Appetite a little lower at lunch.", "Sleeping well."}, "improving"},
+	[C_MIGRAINE] = {{"About two migraines a month.", "Sumatriptan works within an hour.", "Keeps a headache diary."}, "stable"},
+	[C_BPH] = {{"Nocturia once nightly.", "Stream improved.", "No urinary retention."}, "improved"},
+	[C_VITD] = {{"Taking vitamin D.", "No bone pain.", "Outdoors more."}, "treated"},
+	[C_OSTEO] = {{"No falls or fractures.", "Taking alendronate correctly.", "Doing weight-bearing exercise."}, "stable"},
+	[C_INSOMNIA] = {{"Sleeping about 6 hours.", "Sleep hygiene helping.", "Less trouble falling asleep."}, "improving"},
+	[C_OSA] = {{"Using CPAP most nights.", "Less daytime sleepiness.", "Partner reports less snoring."}, "stable"},
+	[C_ACNE] = {{"Skin clearer.", "Mild dryness from treatment.", "Fewer new lesions."}, "improving"},
+	[C_OBESITY] = {{"Working on portion sizes.", "Exercising 2 to 3 times a week.", "Weight has plateaued."}, "counseled"},
 };
 
 /* ==================================================== acute illnesses */
 
 typedef struct acute_def {
 	const char *icd, *reason, *subj, *exam, *plan;
-	int min_age, max_age;       /* years */
+	double min_age, max_age;    /* years */
 	char sex;
 	int weight;
 	double fever_p, fever_lo;   /* chance of fever and its floor (Cel) */
-	int antibiotic;             /* see acute_med() */
+	int antibiotic;             /* ABX_*: see write_acute_rx() */
 } acute_def;
 
 enum { ABX_NONE, ABX_AOM, ABX_SINUS, ABX_UTI };
 
 static const acute_def acutes[] = {
 	{"J069", "Cough and congestion", "Nasal congestion, rhinorrhea and sore throat for %d days. Eating and drinking well. No shortness of breath.",
-	 "Nasal mucosa swollen, clear discharge. Pharynx mildly red. Lungs clear.", "Supportive care: fluids, rest, saline; honey for cough if over 1 year. Return if fever over 3 days or breathing trouble.", 0, 120, 0, 10, 0.3, 37.8, ABX_NONE},
+	 "Nasal mucosa swollen, clear discharge. Pharynx mildly red. Lungs clear.", "Supportive care: fluids, rest, saline; honey for cough if over 1 year. Return if fever over 3 days or breathing trouble.", 0.25, 120, 0, 10, 0.3, 37.8, ABX_NONE},
 	{"H6691", "Ear pain and fever", "Right ear pain for %d days with fever at home; fussy at night. Preceded by a cold.",
-	 "Right tympanic membrane red and bulging; left normal. Lungs clear.", "Amoxicillin as prescribed; ibuprofen or acetaminophen for pain. Recheck ears if not better in 48 to 72 hours.", 0, 6, 0, 4, 0.7, 38.1, ABX_AOM},
+	 "Right tympanic membrane red and bulging; left normal. Lungs clear.", "Antibiotic as prescribed; ibuprofen or acetaminophen for pain. Recheck ears if not better in 48 to 72 hours.", 0.5, 6, 0, 4, 0.7, 38.1, ABX_AOM},
 	{"H6692", "Ear pain and fever", "Left ear pain for %d days with fever at home; tugging at the ear.",
-	 "Left tympanic membrane erythematous and bulging with loss of landmarks. Right normal.", "Antibiotic as prescribed; analgesia. Return if not improving in 48 to 72 hours.", 0, 6, 0, 3, 0.7, 38.1, ABX_AOM},
+	 "Left tympanic membrane erythematous and bulging with loss of landmarks. Right normal.", "Antibiotic as prescribed; analgesia. Return if not improving in 48 to 72 hours.", 0.5, 6, 0, 3, 0.7, 38.1, ABX_AOM},
 	{"J029", "Sore throat", "Sore throat for %d days, painful swallowing, mild cough.",
 	 "Tonsils mildly enlarged without exudate. No tender anterior nodes. Rapid strep test negative.", "Likely viral. Salt-water gargles, analgesics. Return if unable to swallow or symptoms beyond a week.", 3, 120, 0, 5, 0.4, 37.9, ABX_NONE},
 	{"J0190", "Sinus congestion", "Facial pressure and purulent nasal discharge for %d days, worse after initial improvement.",
@@ -511,11 +513,11 @@ static const acute_def acutes[] = {
 	{"J209", "Cough", "Cough for %d days with some sputum. No fever now, no shortness of breath.",
 	 "Scattered rhonchi clearing with cough. No crackles. SpO2 normal.", "Likely viral bronchitis; antibiotics not indicated. Honey, fluids. Cough may last 3 weeks.", 12, 120, 0, 3, 0.1, 37.8, ABX_NONE},
 	{"A084", "Vomiting and diarrhea", "Vomiting and loose stools for %d days; tolerating small sips. Sick contacts at home.",
-	 "Mucous membranes moist. Abdomen soft, non-tender, active bowel sounds.", "Oral rehydration in small frequent amounts; advance diet as tolerated. Return for signs of dehydration.", 0, 120, 0, 3, 0.4, 37.9, ABX_NONE},
+	 "Mucous membranes moist. Abdomen soft, non-tender, active bowel sounds.", "Oral rehydration in small frequent amounts; advance diet as tolerated. Return for signs of dehydration.", 0.5, 120, 0, 3, 0.4, 37.9, ABX_NONE},
 	{"H1033", "Red eyes", "Both eyes red with watery discharge for %d days. No pain or vision change.",
 	 "Bilateral conjunctival injection, watery discharge. Visual acuity normal. Cornea clear.", "Likely viral conjunctivitis: cool compresses, hand hygiene. Return for pain or vision change.", 1, 120, 0, 2, 0.0, 37.5, ABX_NONE},
 	{"S93401A", "Ankle injury", "Rolled the right ankle %d days ago; able to bear weight with pain.",
-	 "Swelling and tenderness over the anterior talofibular ligament. No bony tenderness (Ottawa rules negative).", "Rest, ice, compression, elevation; ankle brace; ibuprofen as needed. Home exercises.", 8, 70, 0, 2, 0.0, 37.5, ABX_NONE},
+	 "Swelling and tenderness over the anterior talofibular ligament. No bony tenderness (Ottawa rules negative).", "Rest, ice, compression, elevation; ankle brace; acetaminophen as needed. Home exercises.", 8, 70, 0, 2, 0.0, 37.5, ABX_NONE},
 };
 
 /* ====================================================== allergies */
@@ -527,18 +529,22 @@ typedef struct allergy_def {
 	int flag;                  /* which drug class it rules out */
 } allergy_def;
 
-enum { AL_NONE, AL_PENICILLIN, AL_ASPIRIN };
+/* What an allergy rules out: beta-lactams, NSAIDs (aspirin
+ * hypersensitivity crosses to every COX-1 inhibitor), or another
+ * antibiotic.  A chart gets at most one antibiotic allergy, so a sick
+ * child always has a first- or second-line choice left. */
+enum { AL_NONE, AL_BETALACTAM, AL_ASPIRIN, AL_ANTIBIOTIC };
 
 static const allergy_def allergy_defs[] = {
-	{"Penicillin", "drug", "Hives", "moderate", 0, 10, AL_PENICILLIN},
-	{"Amoxicillin", "drug", "Rash", "mild", 0, 4, AL_PENICILLIN},
-	{"Sulfamethoxazole / trimethoprim", "drug", "Rash", "mild", 0, 5, AL_NONE},
+	{"Penicillin", "drug", "Hives", "moderate", 0, 10, AL_BETALACTAM},
+	{"Amoxicillin", "drug", "Rash", "mild", 0, 4, AL_BETALACTAM},
+	{"Sulfamethoxazole / trimethoprim", "drug", "Rash", "mild", 0, 5, AL_ANTIBIOTIC},
 	{"Codeine", "drug", "Nausea and vomiting", "mild", 5, 4, AL_NONE},
-	{"Cephalexin", "drug", "Hives", "mild", 0, 2, AL_NONE},
+	{"Cephalexin", "drug", "Hives", "mild", 0, 2, AL_BETALACTAM},
 	{"Aspirin", "drug", "Wheezing", "moderate", 12, 2, AL_ASPIRIN},
 	{"Iodinated contrast media", "drug", "Hives", "moderate", 18, 2, AL_NONE},
 	{"Morphine", "drug", "Itching", "mild", 18, 2, AL_NONE},
-	{"Erythromycin", "drug", "Stomach cramps", "mild", 0, 2, AL_NONE},
+	{"Erythromycin", "drug", "Stomach cramps", "mild", 0, 2, AL_ANTIBIOTIC},
 	{"Peanut", "food", "Anaphylaxis", "severe", 1, 4, AL_NONE},
 	{"Tree nuts", "food", "Hives and lip swelling", "severe", 1, 2, AL_NONE},
 	{"Shellfish", "food", "Hives", "moderate", 3, 3, AL_NONE},
@@ -666,14 +672,22 @@ typedef struct sched {
 	int booked[SCHED_DAYS], cap[SCHED_DAYS];
 } sched;
 
-/* One observation waiting in the queue (see put_obs). */
-typedef struct obs_row {
-	int64_t id, patient, enc, panel, by;
-	int code;                  /* enum lo */
-	double value;
-	bool flagged;
-	char at[EMR_INSTANT_LEN];
-} obs_row;
+/* Rows wait in a queue per table and go in sixteen at a time.  A one-row
+ * INSERT here costs about 20 us, most of it per statement (each CHECK's
+ * IN list is built into a temporary b-tree, the statement journal is set
+ * up); sixteen rows in one statement cost about 7 us each.  Rows are
+ * bound straight into the statement; slots left unbound at a flush are
+ * NULL and skipped by "WHERE column1 IS NOT NULL". */
+enum queue_id {
+	/* In foreign-key order: a queue is flushed after those above it. */
+	Q_PATIENT, Q_TOKEN, Q_ENC, Q_PROBLEM, Q_OBS, Q_IMM, Q_DX, Q_NOTE, Q_MED, Q_ALLERGY, Q_COUNT
+};
+enum { Q_ROWS = 16 };
+
+typedef struct queue {
+	int rows;                  /* bound so far */
+	sqlite3_stmt *st;          /* while rows > 0 */
+} queue;
 
 typedef struct gen {
 	emr_db *db;
@@ -693,9 +707,7 @@ typedef struct gen {
 	char template_name[65];
 	sched sched;
 	emr_sb note;
-	long appointments;
-	obs_row obs[128];
-	int nobs;
+	queue q[Q_COUNT];
 } gen;
 
 /* ========================================================== the calendar */
@@ -835,6 +847,11 @@ typedef struct pat {
 static double clampd(double x, double lo, double hi)
 {
 	return x < lo ? lo : x > hi ? hi : x;
+}
+
+static long labs_long(long x)
+{
+	return x < 0 ? -x : x;
 }
 
 static double age_years(const pat *p, long day)
@@ -1059,6 +1076,7 @@ static int age_band(double age)
 static double cond_prevalence(const pat *p, int c, double age)
 {
 	const cond_def *d = &conds[c];
+	/* A few years past max_age: the history may reach back into it. */
 	if (age < d->min_age || age > d->max_age + 8)
 		return 0;
 	if ((d->sex == 'f' && !p->female) || (d->sex == 'm' && p->female))
@@ -1191,7 +1209,7 @@ static void candidate_visits(gen *g, pat *p, long reg, vlist *l)
 	rng *r = &p->r;
 	for (size_t i = 0; i < EMR_ARRAY_LEN(well_ages); i++) {
 		int a = well_ages[i];
-		long d = p->dob + a + (a < 30 ? 0 : rng_int(r, -a / 25, a / 25));
+		long d = p->dob + a + (a < 30 ? 0 : rng_int(r, 0, a / 20));
 		if (d >= reg && d < g->today)
 			vlist_add(l, d, VK_WELL);
 	}
@@ -1233,7 +1251,7 @@ static void settle_visits(gen *g, pat *p, vlist *l)
 			continue;
 		l->v[m++] = l->v[i];
 	}
-	int max = age_years(p, g->today) < 3 ? MAX_VISITS - 2 : 8;
+	int max = age_years(p, g->today) < 3 ? MAX_VISITS - 2 : 7;
 	int skip = m > max ? m - max : 0;
 	p->nv = m - skip;
 	memcpy(p->v, l->v + skip, (size_t)p->nv * sizeof p->v[0]);
@@ -1277,7 +1295,7 @@ static void plan_visits(gen *g, pat *p)
 	/* A few charts are new registrations, not yet seen. */
 	if (p->index >= (long)EMR_ARRAY_LEN(showcase) && age_days > 365 && rng_chance(r, 0.03))
 		return;
-	long window = rng_int(r, 120, (int)(5.5 * DAYS_PER_YEAR));
+	long window = rng_int(r, 90, (int)(4 * DAYS_PER_YEAR));
 	long reg = g->today - window < p->dob ? p->dob : g->today - window;
 	vlist l;
 	l.n = 0;
@@ -1371,7 +1389,9 @@ static void pick_allergies(gen *g, pat *p)
 		bool dup = false;
 		for (int j = 0; j < p->nallergy; j++)
 			dup |= p->allergy[j] == pick;
-		if (pick < 0 || dup)
+		int fl = pick >= 0 ? allergy_defs[pick].flag : AL_NONE;
+		bool abx = fl == AL_BETALACTAM || fl == AL_ANTIBIOTIC;
+		if (pick < 0 || dup || (abx && (p->flags & (1 << AL_BETALACTAM | 1 << AL_ANTIBIOTIC))))
 			continue;
 		p->allergy[p->nallergy++] = pick;
 		drug |= strcmp(allergy_defs[pick].category, "drug") == 0;
@@ -1421,7 +1441,6 @@ static void plan_meds(gen *g, pat *p)
 {
 	rng *r = &p->r;
 	p->nmeds = 0;
-	(void)g;
 	for (int c = 0; c < C_COUNT; c++) {
 		const cond_state *s = &p->c[c];
 		if (!s->on || !s->reg)
@@ -1431,8 +1450,19 @@ static void plan_meds(gen *g, pat *p)
 			continue;
 		for (int i = 0; i < 3 && s->reg->m[i]; i++) {
 			const med_def *m = s->reg->m[i];
-			if (m == &m_aspirin81 && (p->flags & (1 << AL_ASPIRIN)))
-				m = &m_clopidogrel;
+			if (p->flags & (1 << AL_ASPIRIN)) {
+				if (m == &m_aspirin81)
+					m = &m_clopidogrel;
+				else if (m == &m_ibuprofen600)
+					m = &m_acetaminophen;
+				else if (m == &m_diclofenac_gel)
+					continue;
+			}
+			/* Apixaban 2.5 mg for two of: age 80 or more, weight 60 kg or less, creatinine 1.5 or more. */
+			long start = p->v[s->dx_visit].day;
+			if (m == &m_apixaban5 && age_years(p, start) >= 80 &&
+			    (weight_at(p, start, g->today) <= 60 || c == C_CKD || p->c[C_CKD].on))
+				m = &m_apixaban25;
 			int stop = -1;
 			const char *why = NULL;
 			if (s->resolved_visit >= 0 && !m->course_days) {
@@ -1490,10 +1520,11 @@ static void settle_kinds(pat *p)
 
 /* ============================================================ writing */
 
+/* Text is copied: a queued row outlives the caller's buffers. */
 static void bt(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(st, i);
 }
@@ -1517,6 +1548,73 @@ static int done(gen *g, sqlite3_stmt *st, const char *what)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+#define X4(r) r ", " r ", " r ", " r
+#define X16(r) X4(r) ", " X4(r) ", " X4(r) ", " X4(r)
+#define QUEUED(insert, row) insert " SELECT * FROM (VALUES " X16(row) ") WHERE column1 IS NOT NULL"
+#define R2 "(?, ?)"
+#define R4 "(?, ?, ?, ?)"
+#define R9 "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define R10 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define R11 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define R13 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define R19 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define R25 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+static const struct {
+	const char *sql, *what;
+	int ncol;
+} queues[Q_COUNT] = {
+	[Q_PATIENT] = {QUEUED("INSERT INTO patients(id, mrn, given_name, family_name, preferred_name, sex, gender_identity,"
+	                      " dob, phone, phone_digits, email, address, city, state, postal_code, emergency_name,"
+	                      " emergency_phone, insurance_payer, insurance_member, status, deceased_date, status_reason,"
+	                      " last_opened_at, created_at, updated_at)", R25), "patients", 25},
+	[Q_TOKEN] = {QUEUED("INSERT OR IGNORE INTO patient_name_tokens(token, patient_id)", R2), "name tokens", 2},
+	[Q_ENC] = {QUEUED("INSERT INTO encounters(id, patient_id, provider_id, start_at, end_at, type, reason, status,"
+	                  " followup_days, created_at)", R10), "visits", 10},
+	[Q_PROBLEM] = {QUEUED("INSERT INTO problems(id, patient_id, icd10, description, onset_date, status, resolved_date,"
+	                      " recorded_by, created_at, updated_at)", R10), "problems", 10},
+	[Q_OBS] = {QUEUED("INSERT INTO observations(id, patient_id, encounter_id, loinc, panel_id, value_num, unit,"
+	                  " ref_low, ref_high, flag, effective_at, recorded_by, created_at)", R13), "observations", 13},
+	[Q_IMM] = {QUEUED("INSERT INTO immunizations(patient_id, encounter_id, cvx, administered_on, lot, manufacturer,"
+	                  " site, route, dose_number, performer_id, created_at)", R11), "immunizations", 11},
+	[Q_DX] = {QUEUED("INSERT INTO encounter_diagnoses(encounter_id, rank, icd10, problem_id)", R4), "visit diagnoses", 4},
+	[Q_NOTE] = {QUEUED("INSERT INTO notes(encounter_id, patient_id, author_id, template, body, status, signed_by,"
+	                   " signed_at, created_at, updated_at)", R10), "notes", 10},
+	[Q_MED] = {QUEUED("INSERT INTO medications(patient_id, encounter_id, drug, strength, form, route, sig, quantity,"
+	                  " quantity_unit, refills, start_date, stop_date, prescriber_id, is_prescription, status,"
+	                  " reason, stop_reason, created_at, updated_at)", R19), "medications", 19},
+	[Q_ALLERGY] = {QUEUED("INSERT INTO allergies(patient_id, is_nkda, substance, category, reaction, severity,"
+	                      " recorded_by, created_at, updated_at)", R9), "allergies", 9},
+};
+
+/* Inserts every queued row, parents before children. */
+static int flush_all(gen *g)
+{
+	for (int i = 0; i < Q_COUNT; i++) {
+		queue *q = &g->q[i];
+		if (q->rows == 0)
+			continue;
+		q->rows = 0;
+		if (done(g, q->st, queues[i].what) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Starts a row in queue `which`: returns the statement and sets *base to
+ * the index of the row's first parameter less one.  The caller binds the
+ * whole row before touching any other queue. */
+static sqlite3_stmt *q_row(gen *g, enum queue_id which, int *base)
+{
+	queue *q = &g->q[which];
+	if (q->rows == Q_ROWS && flush_all(g) != 0)
+		return NULL;
+	if (q->rows == 0 && !(q->st = emr_db_stmt(g->db, queues[which].sql)))
+		return NULL;
+	*base = q->rows++ * queues[which].ncol;
+	return q->st;
 }
 
 static const char *icd_desc(const gen *g, const char *code)
@@ -1596,6 +1694,37 @@ static void member_id(rng *r, const char *payer, char *out, size_t n)
 	}
 }
 
+/* "Ana García (mother)": a relative of an age that fits the patient's,
+ * named the way the family's culture writes names. */
+static bool emergency_contact(pat *p, double age, char *buf, size_t n)
+{
+	rng *r = &p->r;
+	const culture *cu = &cultures[p->culture];
+	static const char *const young[] = {"mother", "father", "spouse", "partner", "sister", "brother", "friend"};
+	static const char *const middle[] = {"spouse", "spouse", "partner", "sister", "brother", "daughter", "son", "friend"};
+	static const char *const old[] = {"spouse", "daughter", "son", "daughter", "son", "niece"};
+	const char *who;
+	if (age < 18)
+		who = rng_chance(r, 0.7) ? "mother" : "father";
+	else if (!rng_chance(r, 0.75))
+		return false;
+	else
+		who = age < 40 ? PICK(r, young) : age < 65 ? PICK(r, middle) : PICK(r, old);
+	bool kin = strcmp(who, "friend") != 0 && strcmp(who, "partner") != 0 && strcmp(who, "spouse") != 0;
+	bool fem = kin ? strstr("mother daughter sister niece", who) != NULL : rng_chance(r, 0.5);
+	const char *given = given_name(r, cu, fem);
+	if (strcmp(given, p->given) == 0)
+		given = given_name(r, cu, fem);
+	const char *fam = kin || rng_chance(r, 0.5) ? p->family : family_name(r, cu);
+	if (cu->order == 2)
+		snprintf(buf, n, "%s%s (%s)", fam, given, who);
+	else if (cu->order == 1)
+		snprintf(buf, n, "%s %s (%s)", fam, given, who);
+	else
+		snprintf(buf, n, "%s %s (%s)", given, fam, who);
+	return true;
+}
+
 static void make_contact(gen *g, pat *p, contact *ct)
 {
 	rng *r = &p->r;
@@ -1617,23 +1746,10 @@ static void make_contact(gen *g, pat *p, contact *ct)
 	if (age >= 16 && *a && *b && rng_chance(r, 0.7))
 		snprintf(ct->email, sizeof ct->email, "%s.%s%s@%s", a, b, rng_chance(r, 0.4) ? "1" : "",
 		         rng_chance(r, 0.5) ? "example.com" : rng_chance(r, 0.5) ? "example.org" : "example.net");
-	const culture *cu = &cultures[p->culture];
 	char dummy[16];
 	phone_number(r, towns[t].area, ct->emerg_phone, sizeof ct->emerg_phone, dummy, sizeof dummy);
-	if (age < 18) {
-		bool mother = rng_chance(r, 0.7);
-		snprintf(ct->emerg_name, sizeof ct->emerg_name, "%s %s (%s)", given_name(r, cu, mother), p->family,
-		         mother ? "mother" : "father");
-	} else if (rng_chance(r, 0.75)) {
-		static const char *const rel[] = {"spouse", "daughter", "son", "sister", "brother", "friend", "partner"};
-		const char *who = PICK(r, rel);
-		bool fem = strcmp(who, "daughter") == 0 || strcmp(who, "sister") == 0 ||
-		           (strcmp(who, "son") != 0 && strcmp(who, "brother") != 0 && rng_chance(r, 0.5));
-		const char *fam = strcmp(who, "friend") == 0 || strcmp(who, "partner") == 0 ? family_name(r, cu) : p->family;
-		snprintf(ct->emerg_name, sizeof ct->emerg_name, "%s %s (%s)", given_name(r, cu, fem), fam, who);
-	} else {
+	if (!emergency_contact(p, age, ct->emerg_name, sizeof ct->emerg_name))
 		ct->emerg_name[0] = ct->emerg_phone[0] = '\0';
-	}
 	if (age >= 65)
 		ct->payer = rng_chance(r, 0.8) ? "Medicare" : "Tufts Health Plan Medicare Preferred";
 	else if (rng_chance(r, age < 19 ? 0.35 : 0.13))
@@ -1674,60 +1790,54 @@ typedef struct token_ctx {
 static void add_token(const char *token, void *arg)
 {
 	token_ctx *t = arg;
-	sqlite3_stmt *st = emr_db_stmt(t->g->db, "INSERT OR IGNORE INTO patient_name_tokens(token, patient_id) VALUES (?1, ?2)");
+	int b;
+	sqlite3_stmt *st = q_row(t->g, Q_TOKEN, &b);
 	if (!st) {
 		t->rc = -1;
 		return;
 	}
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, t->id);
-	if (done(t->g, st, "a name token") != 0)
-		t->rc = -1;
+	bt(st, b + 1, token);
+	sqlite3_bind_int64(st, b + 2, t->id);
 }
 
 static int write_patient(gen *g, pat *p)
 {
 	contact ct;
 	make_contact(g, p, &ct);
-	sqlite3_stmt *st = emr_db_stmt(g->db,
-		"INSERT INTO patients(id, mrn, given_name, family_name, preferred_name, sex, gender_identity, dob,"
-		" phone, phone_digits, email, address, city, state, postal_code, emergency_name, emergency_phone,"
-		" insurance_payer, insurance_member, status, deceased_date, status_reason, last_opened_at,"
-		" created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-		" ?20, ?21, ?22, ?23, ?24, ?24)");
+	int b;
+	sqlite3_stmt *st = q_row(g, Q_PATIENT, &b);
 	if (!st)
 		return -1;
 	char mrn[16], deceased[EMR_DATE_LEN], created[EMR_INSTANT_LEN];
 	snprintf(mrn, sizeof mrn, "E%06lld", (long long)p->id);
-	sqlite3_bind_int64(st, 1, p->id);
-	bt(st, 2, mrn);
-	bt(st, 3, p->given);
-	bt(st, 4, p->family);
-	bt(st, 5, p->preferred);
-	bt(st, 6, p->sex);
-	bt(st, 7, strcmp(p->sex, "other") == 0 ? "non-binary" : "");
-	bt(st, 8, p->dob_s);
-	bt(st, 9, ct.phone);
-	bt(st, 10, ct.digits);
-	bt(st, 11, ct.email);
-	bt(st, 12, ct.address);
-	bt(st, 13, ct.city);
-	bt(st, 14, ct.state);
-	bt(st, 15, ct.zip);
-	bt(st, 16, ct.emerg_name);
-	bt(st, 17, ct.emerg_phone);
-	bt(st, 18, ct.payer);
-	bt(st, 19, ct.member);
-	bt(st, 20, p->status);
+	sqlite3_bind_int64(st, b + 1, p->id);
+	bt(st, b + 2, mrn);
+	bt(st, b + 3, p->given);
+	bt(st, b + 4, p->family);
+	bt(st, b + 5, p->preferred);
+	bt(st, b + 6, p->sex);
+	bt(st, b + 7, strcmp(p->sex, "other") == 0 ? "non-binary" : "");
+	bt(st, b + 8, p->dob_s);
+	bt(st, b + 9, ct.phone);
+	bt(st, b + 10, ct.digits);
+	bt(st, b + 11, ct.email);
+	bt(st, b + 12, ct.address);
+	bt(st, b + 13, ct.city);
+	bt(st, b + 14, ct.state);
+	bt(st, b + 15, ct.zip);
+	bt(st, b + 16, ct.emerg_name);
+	bt(st, b + 17, ct.emerg_phone);
+	bt(st, b + 18, ct.payer);
+	bt(st, b + 19, ct.member);
+	bt(st, b + 20, p->status);
 	if (p->deceased != NO_DAY) {
 		day_text(p->deceased, deceased);
-		bt(st, 21, deceased);
+		bt(st, b + 21, deceased);
 	}
-	bt(st, 22, strcmp(p->status, "inactive") == 0 ? "Transferred care to another practice" : "");
+	bt(st, b + 22, strcmp(p->status, "inactive") == 0 ? "Transferred care to another practice" : "");
 	/* Charts seen in the last fortnight head the "recent patients" list. */
 	if (p->nv && g->today - p->v[p->nv - 1].day <= 14)
-		bt(st, 23, p->v[p->nv - 1].end);
+		bt(st, b + 23, p->v[p->nv - 1].end);
 	if (p->nv) {
 		time_t t;
 		emr_instant_parse(p->v[0].start, &t);
@@ -1735,9 +1845,8 @@ static int write_patient(gen *g, pat *p)
 	} else {
 		emr_instant_format(g->now - 86400L * rng_int(&p->r, 1, 20), created);
 	}
-	bt(st, 24, created);
-	if (done(g, st, "a patient") != 0)
-		return -1;
+	bt(st, b + 24, created);
+	bt(st, b + 25, created);
 	token_ctx t = {g, p->id, 0};
 	emr_tokens(p->given, add_token, &t);
 	emr_tokens(p->family, add_token, &t);
@@ -1747,25 +1856,31 @@ static int write_patient(gen *g, pat *p)
 
 /* ----------------------------------------------------------- encounters */
 
-/* Completed months of age at a visit, as a well-child visit is named. */
-static int visit_months(const pat *p, const visit *v)
+/* A well visit under 3 is named by the schedule age nearest to it. */
+static const char *well_label(long days)
 {
-	emr_age a;
-	return emr_age_on(p->dob_s, v->date, &a) ? a.months : 0;
+	static const char *const names[] = {
+		"newborn", "1 month", "2 months", "4 months", "6 months", "9 months", "12 months",
+		"15 months", "18 months", "24 months", "30 months", "3 years",
+	};
+	size_t best = 0;
+	for (size_t i = 1; i < EMR_ARRAY_LEN(well_ages); i++)
+		if (labs_long(days - well_ages[i]) < labs_long(days - well_ages[best]))
+			best = i;
+	return names[best];
 }
 
-static void visit_reason(const gen *g, const pat *p, int k, char *buf, size_t n)
+static void visit_reason(const pat *p, int k, char *buf, size_t n)
 {
 	const visit *v = &p->v[k];
 	double age = age_years(p, v->day);
 	long d = v->day - p->dob;
-	(void)g;
 	switch (v->kind) {
 	case VK_WELL:
 		if (d < 14)
 			snprintf(buf, n, "Newborn visit");
-		else if (d < 730)
-			snprintf(buf, n, "Well-child visit (%d months)", visit_months(p, v));
+		else if (d < 1000)
+			snprintf(buf, n, "Well-child visit (%s)", well_label(d));
 		else if (age < 12)
 			snprintf(buf, n, "Well-child visit (%d years)", (int)age);
 		else
@@ -1791,10 +1906,9 @@ static void visit_reason(const gen *g, const pat *p, int k, char *buf, size_t n)
 }
 
 /* Days to the next visit the plan asks for. */
-static int next_due_days(const gen *g, const pat *p, int k)
+static int next_due_days(const pat *p, int k)
 {
 	const visit *v = &p->v[k];
-	(void)g;
 	if (v->kind == VK_ACUTE)
 		return 0;
 	/* A new diagnosis is seen again soon: a month for blood pressure and
@@ -1825,26 +1939,25 @@ static int write_encounters(gen *g, pat *p)
 {
 	for (int k = 0; k < p->nv; k++) {
 		visit *v = &p->v[k];
-		sqlite3_stmt *st = emr_db_stmt(g->db,
-			"INSERT INTO encounters(id, patient_id, provider_id, start_at, end_at, type, reason, status,"
-			" followup_days, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'finished', ?8, ?4)");
+		int b;
+		sqlite3_stmt *st = q_row(g, Q_ENC, &b);
 		if (!st)
 			return -1;
 		char reason[160];
-		visit_reason(g, p, k, reason, sizeof reason);
+		visit_reason(p, k, reason, sizeof reason);
 		v->enc = g->next_enc++;
-		sqlite3_bind_int64(st, 1, v->enc);
-		sqlite3_bind_int64(st, 2, p->id);
-		sqlite3_bind_int64(st, 3, g->physician);
-		bt(st, 4, v->start);
-		bt(st, 5, v->end);
-		bt(st, 6, v->tele ? "telehealth" : "office");
-		bt(st, 7, reason);
-		int due = next_due_days(g, p, k);
+		sqlite3_bind_int64(st, b + 1, v->enc);
+		sqlite3_bind_int64(st, b + 2, p->id);
+		sqlite3_bind_int64(st, b + 3, g->physician);
+		bt(st, b + 4, v->start);
+		bt(st, b + 5, v->end);
+		bt(st, b + 6, v->tele ? "telehealth" : "office");
+		bt(st, b + 7, reason);
+		bt(st, b + 8, "finished");
+		int due = next_due_days(p, k);
 		if (due > 0)
-			sqlite3_bind_int(st, 8, due);
-		if (done(g, st, "a visit") != 0)
-			return -1;
+			sqlite3_bind_int(st, b + 9, due);
+		bt(st, b + 10, v->start);
 	}
 	return 0;
 }
@@ -1855,30 +1968,27 @@ static int write_problems(gen *g, pat *p)
 		cond_state *s = &p->c[c];
 		if (!s->on)
 			continue;
-		sqlite3_stmt *st = emr_db_stmt(g->db,
-			"INSERT INTO problems(id, patient_id, icd10, description, onset_date, status, resolved_date,"
-			" recorded_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+		int b;
+		sqlite3_stmt *st = q_row(g, Q_PROBLEM, &b);
 		if (!st)
 			return -1;
 		char onset[EMR_DATE_LEN];
 		s->problem_id = g->next_problem++;
 		const visit *dx = &p->v[s->dx_visit];
 		const visit *res = s->resolved_visit >= 0 ? &p->v[s->resolved_visit] : NULL;
-		sqlite3_bind_int64(st, 1, s->problem_id);
-		sqlite3_bind_int64(st, 2, p->id);
-		bt(st, 3, s->icd);
-		bt(st, 4, icd_desc(g, s->icd));
+		sqlite3_bind_int64(st, b + 1, s->problem_id);
+		sqlite3_bind_int64(st, b + 2, p->id);
+		bt(st, b + 3, s->icd);
+		bt(st, b + 4, icd_desc(g, s->icd));
 		if (s->onset != NO_DAY) {
 			day_text(s->onset, onset);
-			bt(st, 5, onset);
+			bt(st, b + 5, onset);
 		}
-		bt(st, 6, res ? "resolved" : "active");
-		bt(st, 7, res ? res->date : NULL);
-		sqlite3_bind_int64(st, 8, g->physician);
-		bt(st, 9, dx->start);
-		bt(st, 10, res ? res->start : dx->start);
-		if (done(g, st, "a problem") != 0)
-			return -1;
+		bt(st, b + 6, res ? "resolved" : "active");
+		bt(st, b + 7, res ? res->date : NULL);
+		sqlite3_bind_int64(st, b + 8, g->physician);
+		bt(st, b + 9, dx->start);
+		bt(st, b + 10, res ? res->start : dx->start);
 	}
 	return 0;
 }
@@ -1896,55 +2006,6 @@ static double round_to(double x, double step)
 	return floor(x / step + 0.5) * step;
 }
 
-/* Observations are queued and inserted in multi-row statements: most of
- * the cost of a one-row INSERT is per statement (the CHECK constraints'
- * IN lists, the statement journal), and a chart has dozens of rows. */
-#define OBS_INSERT "INSERT INTO observations(id, patient_id, encounter_id, loinc, panel_id, value_num, unit," \
-	" ref_low, ref_high, flag, effective_at, recorded_by, created_at) VALUES "
-#define OBS_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-#define OBS_ROW4 OBS_ROW ", " OBS_ROW ", " OBS_ROW ", " OBS_ROW
-#define OBS_ROW16 OBS_ROW4 ", " OBS_ROW4 ", " OBS_ROW4 ", " OBS_ROW4
-
-static void bind_obs(gen *g, sqlite3_stmt *st, int base, const obs_row *o)
-{
-	const lo_info *li = &g->lo[o->code];
-	sqlite3_bind_int64(st, base + 1, o->id);
-	sqlite3_bind_int64(st, base + 2, o->patient);
-	sqlite3_bind_int64(st, base + 3, o->enc);
-	bt(st, base + 4, lo_codes[o->code]);
-	bid(st, base + 5, o->panel);
-	sqlite3_bind_double(st, base + 6, o->value);
-	bt(st, base + 7, li->unit);
-	if (o->flagged && (li->has_lo || li->has_hi)) {
-		if (li->has_lo)
-			sqlite3_bind_double(st, base + 8, li->ref_lo);
-		if (li->has_hi)
-			sqlite3_bind_double(st, base + 9, li->ref_hi);
-		bt(st, base + 10, emr_flag_for(o->value, li->has_lo, li->ref_lo, li->has_hi, li->ref_hi));
-	}
-	bt(st, base + 11, o->at);
-	bid(st, base + 12, o->by);
-	bt(st, base + 13, o->at);
-}
-
-static int flush_obs(gen *g)
-{
-	int i = 0;
-	while (i < g->nobs) {
-		int n = g->nobs - i >= 16 ? 16 : 1;
-		sqlite3_stmt *st = n == 16 ? emr_db_stmt(g->db, OBS_INSERT OBS_ROW16) : emr_db_stmt(g->db, OBS_INSERT OBS_ROW);
-		if (!st)
-			return -1;
-		for (int j = 0; j < n; j++)
-			bind_obs(g, st, 13 * j, &g->obs[i + j]);
-		if (done(g, st, "observations") != 0)
-			return -1;
-		i += n;
-	}
-	g->nobs = 0;
-	return 0;
-}
-
 /* Queues one result and returns its id; 0 when the code is not in the
  * loinc table, -1 on error.  panel -1 = the row is its own panel.  Labs
  * get the table's reference range and a flag; so do adults' vitals, as
@@ -1959,19 +2020,29 @@ static int64_t put_obs(gen *g, pat *p, const visit *v, enum lo code, double valu
 		value = li->pl_lo;
 	if (li->has_pl && value > li->pl_hi)
 		value = li->pl_hi;
-	if (g->nobs == (int)EMR_ARRAY_LEN(g->obs) && flush_obs(g) != 0)
+	int b;
+	sqlite3_stmt *st = q_row(g, Q_OBS, &b);
+	if (!st)
 		return -1;
-	obs_row *o = &g->obs[g->nobs++];
-	o->id = g->next_obs++;
-	o->patient = p->id;
-	o->enc = v->enc;
-	o->panel = panel < 0 ? o->id : panel;
-	o->by = by;
-	o->code = code;
-	o->value = value;
-	o->flagged = flagged;
-	emr_strlcpy(o->at, at, sizeof o->at);
-	return o->id;
+	int64_t id = g->next_obs++;
+	sqlite3_bind_int64(st, b + 1, id);
+	sqlite3_bind_int64(st, b + 2, p->id);
+	sqlite3_bind_int64(st, b + 3, v->enc);
+	bt(st, b + 4, lo_codes[code]);
+	bid(st, b + 5, panel < 0 ? id : panel);
+	sqlite3_bind_double(st, b + 6, value);
+	bt(st, b + 7, li->unit);
+	if (flagged && (li->has_lo || li->has_hi)) {
+		if (li->has_lo)
+			sqlite3_bind_double(st, b + 8, li->ref_lo);
+		if (li->has_hi)
+			sqlite3_bind_double(st, b + 9, li->ref_hi);
+		bt(st, b + 10, emr_flag_for(value, li->has_lo, li->ref_lo, li->has_hi, li->ref_hi));
+	}
+	bt(st, b + 11, at);
+	bid(st, b + 12, by);
+	bt(st, b + 13, at);
+	return id;
 }
 
 static void offset_instant(const char *start, int minutes, char *out)
@@ -2088,7 +2159,6 @@ static int write_vitals(gen *g, pat *p, int k, const vitals *vs)
 
 typedef struct labs {
 	bool lipids, bmp, a1c, tsh;
-	double a1c_v, ldl_v;
 } lab_order;
 
 /* Which panels are drawn at this visit: adults in the office, by their
@@ -2106,12 +2176,13 @@ static void order_labs(pat *p, int k, lab_order *l)
 	bool lipids_due = p->last_lipids == NO_DAY || v->day - p->last_lipids > 300;
 	if (v->kind == VK_ANNUAL) {
 		l->lipids = lipids_due && (hld || dm || age >= 40) && rng_chance(r, 0.8);
-		l->bmp = (htn || dm || ckd || age >= 50) && rng_chance(r, 0.8);
+		l->bmp = (htn || dm || ckd || age >= 50 || cond_active(p, C_AFIB, k)) && rng_chance(r, 0.8);
 		l->a1c = dm || cond_active(p, C_PREDM, k) || (p->bmi_now >= 30 && age >= 35 && rng_chance(r, 0.5));
 		l->tsh = cond_active(p, C_HYPOTHY, k);
 	} else {
 		l->a1c = dm;
-		l->bmp = ((dm || ckd) && rng_chance(r, 0.5)) || (htn && rng_chance(r, 0.3));
+		bool doac = cond_active(p, C_AFIB, k);   /* apixaban dosing needs the creatinine */
+		l->bmp = ((dm || ckd || doac) && rng_chance(r, 0.35)) || (htn && rng_chance(r, 0.15));
 		l->lipids = hld && lipids_due && rng_chance(r, 0.4);
 		l->tsh = cond_active(p, C_HYPOTHY, k) && p->c[C_HYPOTHY].dx_visit == k;
 	}
@@ -2127,7 +2198,7 @@ static double lab_a1c(const pat *p, int k, rng *r)
 	return clampd(5.3 + 0.2 * rng_normal(r), 4.6, 5.6);
 }
 
-static int write_lipids(gen *g, pat *p, int k, const char *at, lab_order *l)
+static int write_lipids(gen *g, pat *p, int k, const char *at)
 {
 	rng *r = &p->r;
 	const visit *v = &p->v[k];
@@ -2146,7 +2217,6 @@ static int write_lipids(gen *g, pat *p, int k, const char *at, lab_order *l)
 	if (panel < 0 || put_obs(g, p, v, LO_HDL, hdl, panel, true, at, 0) < 0 ||
 	    put_obs(g, p, v, LO_LDL, ldl, panel, true, at, 0) < 0 || put_obs(g, p, v, LO_TG, tg, panel, true, at, 0) < 0)
 		return -1;
-	l->ldl_v = ldl;
 	p->last_ldl = ldl;
 	p->last_lipids = v->day;
 	return 0;
@@ -2199,13 +2269,12 @@ static int write_labs(gen *g, pat *p, int k, lab_order *l)
 	char at[EMR_INSTANT_LEN];
 	offset_instant(v->start, v->dur - 5, at);    /* drawn at the end of the visit */
 	double a1c = lab_a1c(p, k, r);
-	if (l->lipids && write_lipids(g, p, k, at, l) != 0)
+	if (l->lipids && write_lipids(g, p, k, at) != 0)
 		return -1;
 	if (l->a1c) {
 		if (put_obs(g, p, v, LO_A1C, round_to(a1c, 0.1), -1, true, at, 0) < 0)
 			return -1;
-		l->a1c_v = round_to(a1c, 0.1);
-		p->last_a1c = l->a1c_v;
+		p->last_a1c = round_to(a1c, 0.1);
 	}
 	if (l->bmp && write_bmp(g, p, k, at, a1c) != 0)
 		return -1;
@@ -2258,9 +2327,8 @@ static int put_vax(gen *g, pat *p, enum vax x, int dose, long day, int64_t enc, 
 	const char *cvx = vax_code(g, x, date);
 	if (!cvx)
 		return 0;
-	sqlite3_stmt *st = emr_db_stmt(g->db,
-		"INSERT INTO immunizations(patient_id, encounter_id, cvx, administered_on, lot, manufacturer, site,"
-		" route, dose_number, performer_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+	int b;
+	sqlite3_stmt *st = q_row(g, Q_IMM, &b);
 	if (!st)
 		return -1;
 	char lot[16] = "";
@@ -2270,21 +2338,21 @@ static int put_vax(gen *g, pat *p, enum vax x, int dose, long day, int64_t enc, 
 		         rng_int(&p->r, 0, 9999));
 		vax_site(p, x, day, dose, &site, &route);
 	}
-	sqlite3_bind_int64(st, 1, p->id);
-	bid(st, 2, enc);
-	bt(st, 3, cvx);
-	bt(st, 4, date);
-	bt(st, 5, lot);
-	bt(st, 6, enc ? vax_maker(cvx) : "");
-	bt(st, 7, site);
-	bt(st, 8, route);
+	sqlite3_bind_int64(st, b + 1, p->id);
+	bid(st, b + 2, enc);
+	bt(st, b + 3, cvx);
+	bt(st, b + 4, date);
+	bt(st, b + 5, lot);
+	bt(st, b + 6, enc ? vax_maker(cvx) : "");
+	bt(st, b + 7, site);
+	bt(st, b + 8, route);
 	if (dose > 0)
-		sqlite3_bind_int(st, 9, dose);
-	bid(st, 10, enc ? g->nurse : 0);
-	bt(st, 11, created);
+		sqlite3_bind_int(st, b + 9, dose);
+	bid(st, b + 10, enc ? g->nurse : 0);
+	bt(st, b + 11, created);
 	p->vax_day[x] = day;
 	p->vax_dose[x] = dose > 0 ? dose : p->vax_dose[x] + 1;
-	return done(g, st, "an immunization");
+	return 0;
 }
 
 /* Childhood doses due before the first visit here, from outside records. */
@@ -2317,6 +2385,8 @@ static bool vax_allowed(const pat *p, enum vax x, int dose, long age_d, long day
 		return false;
 	if ((x == VX_HIB || x == VX_PCV) && age_d >= 5 * 365)
 		return false;
+	if (x == VX_DTAP && age_d >= 7 * 365)    /* from 7, Tdap instead */
+		return false;
 	return p->vax_dose[x] == 0 || day - p->vax_day[x] >= 28;
 }
 
@@ -2340,7 +2410,8 @@ static int write_vaccines(gen *g, pat *p, int k, char *given, size_t n)
 		for (size_t i = 0; i < EMR_ARRAY_LEN(child_schedule); i++) {
 			enum vax x = child_schedule[i].v;
 			int dose = child_schedule[i].dose;
-			if (child_schedule[i].age > age_d + 14 || dose != p->vax_dose[x] + 1 || !vax_allowed(p, x, dose, age_d, v->day))
+			/* ACIP's grace period: a dose counts up to 4 days early. */
+			if (child_schedule[i].age > age_d + 4 || dose != p->vax_dose[x] + 1 || !vax_allowed(p, x, dose, age_d, v->day))
 				continue;
 			if (!vax_code(g, x, v->date))
 				continue;
@@ -2383,42 +2454,39 @@ static int insert_med(gen *g, pat *p, const med_def *m, const char *sig, double 
                       const char *updated)
 {
 	const visit *v = &p->v[start_visit];
-	sqlite3_stmt *st = emr_db_stmt(g->db,
-		"INSERT INTO medications(patient_id, encounter_id, drug, strength, form, route, sig, quantity,"
-		" quantity_unit, refills, start_date, stop_date, prescriber_id, is_prescription, status, reason,"
-		" stop_reason, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+	int b;
+	sqlite3_stmt *st = q_row(g, Q_MED, &b);
 	if (!st)
 		return -1;
 	char stop[EMR_DATE_LEN];
-	sqlite3_bind_int64(st, 1, p->id);
-	sqlite3_bind_int64(st, 2, v->enc);
-	bt(st, 3, m->drug);
-	bt(st, 4, m->strength);
-	bt(st, 5, m->form);
-	bt(st, 6, m->route);
-	bt(st, 7, sig);
+	sqlite3_bind_int64(st, b + 1, p->id);
+	sqlite3_bind_int64(st, b + 2, v->enc);
+	bt(st, b + 3, m->drug);
+	bt(st, b + 4, m->strength);
+	bt(st, b + 5, m->form);
+	bt(st, b + 6, m->route);
+	bt(st, b + 7, sig);
 	if (qty > 0)
-		sqlite3_bind_double(st, 8, qty);
-	bt(st, 9, qty > 0 ? m->unit : "");
-	sqlite3_bind_int(st, 10, m->rx ? m->refills : 0);
-	bt(st, 11, v->date);
+		sqlite3_bind_double(st, b + 8, qty);
+	bt(st, b + 9, qty > 0 ? m->unit : "");
+	sqlite3_bind_int(st, b + 10, m->rx ? m->refills : 0);
+	bt(st, b + 11, v->date);
 	if (stop_day != NO_DAY) {
 		day_text(stop_day, stop);
-		bt(st, 12, stop);
+		bt(st, b + 12, stop);
 	}
-	bid(st, 13, m->rx ? g->physician : 0);
-	sqlite3_bind_int(st, 14, m->rx ? 1 : 0);
-	bt(st, 15, status);
-	bt(st, 16, reason);
-	bt(st, 17, stop_reason);
-	bt(st, 18, v->start);
-	bt(st, 19, updated ? updated : v->start);
-	return done(g, st, "a medication");
+	bid(st, b + 13, m->rx ? g->physician : 0);
+	sqlite3_bind_int(st, b + 14, m->rx ? 1 : 0);
+	bt(st, b + 15, status);
+	bt(st, b + 16, reason);
+	bt(st, b + 17, stop_reason);
+	bt(st, b + 18, v->start);
+	bt(st, b + 19, updated ? updated : v->start);
+	return 0;
 }
 
 static const med_def m_amox_susp = {"amoxicillin", "400 mg/5 mL", "oral suspension", "oral", "", 0, "mL", 0, true, NULL, 10};
-static const med_def m_cefdinir_susp = {"cefdinir", "250 mg/5 mL", "oral suspension", "oral", "", 0, "mL", 0, true, NULL, 10};
+static const med_def m_azithro_susp = {"azithromycin", "200 mg/5 mL", "oral suspension", "oral", "", 0, "mL", 0, true, NULL, 5};
 static const med_def m_amox_clav = {"amoxicillin / clavulanate", "875 mg / 125 mg", TAB, "oral", "Take 1 tablet by mouth twice daily with food for 7 days", 14, "tablet", 0, true, NULL, 7};
 static const med_def m_doxycycline = {"doxycycline hyclate", "100 mg", CAP, "oral", "Take 1 capsule by mouth twice daily with a full glass of water for 7 days", 14, "capsule", 0, true, NULL, 7};
 static const med_def m_nitrofurantoin = {"nitrofurantoin (monohydrate/macrocrystals)", "100 mg", CAP, "oral", "Take 1 capsule by mouth twice daily with food for 5 days", 10, "capsule", 0, true, NULL, 5};
@@ -2432,22 +2500,38 @@ static double bottle_ml(double need, const int *sizes, size_t n)
 	return sizes[n - 1];
 }
 
-/* Weight-based suspension for otitis media: amoxicillin 90 mg/kg/day in
- * two doses (max 2 g a dose), or cefdinir 14 mg/kg/day once daily (max
- * 600 mg) when penicillin allergic.  Doses rounded to half a millilitre. */
-static const med_def *otitis_rx(const pat *p, double wt, double age, char *sig, size_t n, double *qty)
+/* A suspension dose in millilitres: to 0.1 mL under 5 mL (an oral
+ * syringe), else to 0.5 mL. */
+static double dose_ml(double mg, double mg_per_ml)
 {
-	static const int amox_sizes[] = {50, 75, 100, 150, 200, 300}, cef_sizes[] = {60, 100, 200};
-	int days = age < 2 ? 10 : age < 6 ? 7 : 5;
-	if (p->flags & (1 << AL_PENICILLIN)) {
-		double mg = clampd(14 * wt, 0, 600), ml = round_to(mg / 50.0, 0.5);
-		snprintf(sig, n, "Give %.1f mL (%.0f mg) by mouth once daily for 10 days", ml, ml * 50);
-		*qty = bottle_ml(ml * 10, cef_sizes, EMR_ARRAY_LEN(cef_sizes));
-		return &m_cefdinir_susp;
+	double ml = mg / mg_per_ml;
+	return ml < 5 ? round_to(ml, 0.1) : round_to(ml, 0.5);
+}
+
+/* Weight-based suspension for otitis media (AAP 2013): amoxicillin
+ * 90 mg/kg/day in two doses (at most 2 g a dose) for 10 days under 2
+ * years, 7 days to 5, 5 days after; azithromycin 10 mg/kg on day 1 then
+ * 5 mg/kg for 4 days when a beta-lactam allergy rules amoxicillin and
+ * the cephalosporins out. */
+static const med_def *otitis_rx(const pat *p, double wt, double age, char *sig, size_t n, double *qty, int *days)
+{
+	static const int amox_sizes[] = {50, 75, 100, 150, 200, 300};
+	static const double azi_sizes[] = {15, 22.5, 30};
+	if (p->flags & (1 << AL_BETALACTAM)) {
+		double d1 = dose_ml(clampd(10 * wt, 0, 500), 40), d2 = dose_ml(clampd(5 * wt, 0, 250), 40);
+		snprintf(sig, n, "Give %.1f mL (%.0f mg) by mouth on day 1, then %.1f mL (%.0f mg) once daily on days 2 to 5",
+		         d1, d1 * 40, d2, d2 * 40);
+		*qty = azi_sizes[2];
+		for (int i = 2; i >= 0; i--)
+			if (azi_sizes[i] >= d1 + 4 * d2)
+				*qty = azi_sizes[i];
+		*days = 5;
+		return &m_azithro_susp;
 	}
-	double mg = clampd(45 * wt, 0, 2000), ml = round_to(mg / 80.0, 0.5);
-	snprintf(sig, n, "Give %.1f mL (%.0f mg) by mouth twice daily for %d days", ml, ml * 80, days);
-	*qty = bottle_ml(ml * 2 * days, amox_sizes, EMR_ARRAY_LEN(amox_sizes));
+	*days = age < 2 ? 10 : age < 6 ? 7 : 5;
+	double ml = dose_ml(clampd(45 * wt, 0, 2000), 80);
+	snprintf(sig, n, "Give %.1f mL (%.0f mg) by mouth twice daily for %d days", ml, ml * 80, *days);
+	*qty = bottle_ml(ml * 2 * *days, amox_sizes, EMR_ARRAY_LEN(amox_sizes));
 	return &m_amox_susp;
 }
 
@@ -2464,10 +2548,11 @@ static int write_acute_rx(gen *g, pat *p, int k, const vitals *vs, char *rx, siz
 	double qty;
 	int days;
 	if (a->antibiotic == ABX_AOM) {
-		m = otitis_rx(p, vs->have ? vs->wt : weight_at(p, v->day, g->today), age_years(p, v->day), sig, sizeof sig, &qty);
-		days = m == &m_cefdinir_susp ? 10 : age_years(p, v->day) < 2 ? 10 : age_years(p, v->day) < 6 ? 7 : 5;
+		double wt = vs->have ? vs->wt : weight_at(p, v->day, g->today);
+		m = otitis_rx(p, wt, age_years(p, v->day), sig, sizeof sig, &qty, &days);
 	} else {
-		m = a->antibiotic == ABX_UTI ? &m_nitrofurantoin : (p->flags & (1 << AL_PENICILLIN)) ? &m_doxycycline : &m_amox_clav;
+		bool beta = p->flags & (1 << AL_BETALACTAM);
+		m = a->antibiotic == ABX_UTI ? &m_nitrofurantoin : beta ? &m_doxycycline : &m_amox_clav;
 		snprintf(sig, sizeof sig, "%s", m->sig);
 		qty = m->qty;
 		days = m->course_days;
@@ -2506,21 +2591,19 @@ static int write_allergies(gen *g, pat *p)
 	int n = p->nallergy + (p->nkda ? 1 : 0);
 	for (int i = 0; i < n; i++) {
 		const allergy_def *a = i < p->nallergy ? &allergy_defs[p->allergy[i]] : NULL;
-		sqlite3_stmt *st = emr_db_stmt(g->db,
-			"INSERT INTO allergies(patient_id, is_nkda, substance, category, reaction, severity, recorded_by,"
-			" created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)");
+		int b;
+		sqlite3_stmt *st = q_row(g, Q_ALLERGY, &b);
 		if (!st)
 			return -1;
-		sqlite3_bind_int64(st, 1, p->id);
-		sqlite3_bind_int(st, 2, a ? 0 : 1);
-		bt(st, 3, a ? a->substance : NULL);
-		bt(st, 4, a ? a->category : "drug");
-		bt(st, 5, a ? a->reaction : "");
-		bt(st, 6, a ? a->severity : NULL);
-		sqlite3_bind_int64(st, 7, g->nurse);
-		bt(st, 8, v->start);
-		if (done(g, st, "an allergy") != 0)
-			return -1;
+		sqlite3_bind_int64(st, b + 1, p->id);
+		sqlite3_bind_int(st, b + 2, a ? 0 : 1);
+		bt(st, b + 3, a ? a->substance : NULL);
+		bt(st, b + 4, a ? a->category : "drug");
+		bt(st, b + 5, a ? a->reaction : "");
+		bt(st, b + 6, a ? a->severity : NULL);
+		sqlite3_bind_int64(st, b + 7, g->nurse);
+		bt(st, b + 8, v->start);
+		bt(st, b + 9, v->start);
 	}
 	return 0;
 }
@@ -2679,6 +2762,8 @@ static const char *plain_advice(int c)
 	case C_OSA: return "continue CPAP nightly";
 	case C_TOBACCO: return "counseled on quitting for 3 minutes; offered nicotine replacement";
 	case C_ATOPIC: return "emollients twice daily";
+	case C_ANX: return "therapy referral; breathing and coping skills";
+	case C_DEPR: return "therapy referral; PHQ-9 at each visit";
 	default: return "monitor";
 	}
 }
@@ -2706,6 +2791,8 @@ static void plan_line(emr_sb *sb, const pat *p, int c, int k, const vitals *vs)
 		emr_sb_printf(sb, "continue %s; low-salt diet, home BP log, recheck next visit.\n", taking);
 	else if (!*stopped && *taking)
 		emr_sb_printf(sb, "continue %s.\n", taking);
+	else if (!*stopped && c == C_ANX && p->c[C_DEPR].on && p->c[C_DEPR].reg && p->c[C_DEPR].reg->m[0])
+		emr_sb_append(sb, "treated by the antidepressant above.\n");
 	else if (!*stopped)
 		emr_sb_printf(sb, "%s.\n", plain_advice(c));
 }
@@ -2755,7 +2842,7 @@ static void subjective(emr_sb *sb, const pat *p, int k, const facts *f, rng *r)
 	double age = age_years(p, v->day);
 	char ap[32], reason[160];
 	age_phrase(p, v, ap, sizeof ap);
-	visit_reason(NULL, p, k, reason, sizeof reason);
+	visit_reason(p, k, reason, sizeof reason);
 	emr_sb_printf(sb, "## Subjective\n\n**Chief complaint:** %s\n\n%s %s", reason, ap, noun(p, age));
 	if (v->kind == VK_WELL) {
 		emr_sb_append(sb, " here with a parent. ");
@@ -2821,7 +2908,7 @@ static void screening(emr_sb *sb, const pat *p, const visit *v, rng *r)
 	emr_sb_append(sb, "\n");
 }
 
-static void plan(emr_sb *sb, const gen *g, pat *p, int k, const facts *f, const vitals *vs)
+static void plan(emr_sb *sb, pat *p, int k, const facts *f, const vitals *vs)
 {
 	const visit *v = &p->v[k];
 	rng *r = &p->r;
@@ -2850,7 +2937,7 @@ static void plan(emr_sb *sb, const gen *g, pat *p, int k, const facts *f, const 
 	if (v->kind == VK_WELL)
 		emr_sb_append(sb, v->day - p->dob < 365 ? "- Anticipatory guidance: safe sleep, car seat, feeding.\n"
 		                  : "- Anticipatory guidance: nutrition, safety, screen time, dental care.\n");
-	int due = next_due_days(g, p, k);
+	int due = next_due_days(p, k);
 	if (due >= 60)
 		emr_sb_printf(sb, "- Return in %d months.\n", (due + 15) / 30);
 	else if (due > 0)
@@ -2871,32 +2958,31 @@ static void compose_note(gen *g, pat *p, int k, const facts *f, const vitals *vs
 	if (vs->have)
 		emr_sb_printf(sb, "%s\n", exam_text(p, &p->v[k], &p->r));
 	assessment(sb, g, p, k, f, vs);
-	plan(sb, g, p, k, f, vs);
+	plan(sb, p, k, f, vs);
 }
 
 static int write_note(gen *g, pat *p, int k)
 {
 	const visit *v = &p->v[k];
-	sqlite3_stmt *st = emr_db_stmt(g->db,
-		"INSERT INTO notes(encounter_id, patient_id, author_id, template, body, status, signed_by, signed_at,"
-		" created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	int b;
+	sqlite3_stmt *st = q_row(g, Q_NOTE, &b);
 	if (!st)
 		return -1;
 	char signed_at[EMR_INSTANT_LEN];
 	offset_instant(v->end, rng_int(&p->r, 10, 300), signed_at);
 	if (strcmp(signed_at, g->now_s) > 0)
 		snprintf(signed_at, sizeof signed_at, "%s", g->now_s);
-	sqlite3_bind_int64(st, 1, v->enc);
-	sqlite3_bind_int64(st, 2, p->id);
-	sqlite3_bind_int64(st, 3, g->physician);
-	bt(st, 4, g->template_name);
-	sqlite3_bind_text(st, 5, emr_sb_str(&g->note), (int)g->note.len, SQLITE_STATIC);
-	bt(st, 6, v->draft ? "draft" : "signed");
-	bid(st, 7, v->draft ? 0 : g->physician);
-	bt(st, 8, v->draft ? NULL : signed_at);
-	bt(st, 9, v->start);
-	bt(st, 10, v->draft ? v->end : signed_at);
-	return done(g, st, "a note");
+	sqlite3_bind_int64(st, b + 1, v->enc);
+	sqlite3_bind_int64(st, b + 2, p->id);
+	sqlite3_bind_int64(st, b + 3, g->physician);
+	bt(st, b + 4, g->template_name);
+	sqlite3_bind_text(st, b + 5, emr_sb_str(&g->note), (int)g->note.len, SQLITE_TRANSIENT);
+	bt(st, b + 6, v->draft ? "draft" : "signed");
+	bid(st, b + 7, v->draft ? 0 : g->physician);
+	bt(st, b + 8, v->draft ? NULL : signed_at);
+	bt(st, b + 9, v->start);
+	bt(st, b + 10, v->draft ? v->end : signed_at);
+	return 0;
 }
 
 /* Diagnoses of the visit in claim order: the reason first. */
@@ -2918,16 +3004,14 @@ static int write_diagnoses(gen *g, const pat *p, int k, const facts *f)
 	if (*f->vaccines)
 		codes[n] = "Z23", problems[n++] = 0;
 	for (int i = 0; i < n; i++) {
-		sqlite3_stmt *st = emr_db_stmt(g->db,
-			"INSERT INTO encounter_diagnoses(encounter_id, rank, icd10, problem_id) VALUES (?1, ?2, ?3, ?4)");
+		int b;
+		sqlite3_stmt *st = q_row(g, Q_DX, &b);
 		if (!st)
 			return -1;
-		sqlite3_bind_int64(st, 1, v->enc);
-		sqlite3_bind_int(st, 2, i + 1);
-		bt(st, 3, codes[i]);
-		bid(st, 4, problems[i]);
-		if (done(g, st, "a visit diagnosis") != 0)
-			return -1;
+		sqlite3_bind_int64(st, b + 1, v->enc);
+		sqlite3_bind_int(st, b + 2, i + 1);
+		bt(st, b + 3, codes[i]);
+		bid(st, b + 4, problems[i]);
 	}
 	return 0;
 }
@@ -3019,12 +3103,12 @@ static int book_next(gen *g, pat *p)
 		snprintf(reason, sizeof reason, "New patient visit");
 	} else {
 		int k = p->nv - 1;
-		int fu = next_due_days(g, p, k);
+		int fu = next_due_days(p, k);
 		due = p->v[k].day + (fu ? fu : 365);
 		double age = age_years(p, due);
 		bool chronic = fu && fu < 365 && age >= 18;
 		if (chronic) {
-			visit_reason(g, p, k, reason, sizeof reason);
+			visit_reason(p, k, reason, sizeof reason);
 			if (strncmp(reason, "Follow-up", 9) != 0)
 				snprintf(reason, sizeof reason, "Follow-up: chronic conditions");
 			dur = rng_chance(r, 0.5) ? 15 : 30;
@@ -3053,6 +3137,8 @@ static int book_next(gen *g, pat *p)
 		snprintf(created, sizeof created, "%s", p->v[p->nv - 1].end);   /* booked at check-out */
 	else
 		emr_instant_format(g->now - 3600L * rng_int(r, 1, 240), created);
+	if (flush_all(g) != 0)    /* the appointment's patient must be in */
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(g->db,
 		"INSERT INTO appointments(patient_id, provider_id, start_at, duration_min, type, reason, created_at,"
 		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
@@ -3065,7 +3151,6 @@ static int book_next(gen *g, pat *p)
 	bt(st, 5, p->v[p->nv > 0 ? p->nv - 1 : 0].tele && strcmp(type, "follow-up") == 0 ? "telehealth" : type);
 	bt(st, 6, reason);
 	bt(st, 7, created);
-	g->appointments++;
 	return done(g, st, "an appointment");
 }
 
@@ -3185,23 +3270,18 @@ static void load_loinc(gen *g)
 {
 	for (int i = 0; i < LO_COUNT; i++) {
 		lo_info *li = &g->lo[i];
-		sqlite3_stmt *st = emr_db_stmt(g->db,
-			"SELECT unit, plausible_low, plausible_high, ref_low, ref_high FROM loinc WHERE code = ?1");
-		if (!st)
+		emr_loinc l;
+		li->present = emr_loinc_lookup(g->db, lo_codes[i], &l);
+		if (!li->present)
 			continue;
-		bt(st, 1, lo_codes[i]);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			li->present = true;
-			emr_col_copy(st, 0, li->unit, sizeof li->unit);
-			li->has_pl = sqlite3_column_type(st, 1) != SQLITE_NULL && sqlite3_column_type(st, 2) != SQLITE_NULL;
-			li->pl_lo = sqlite3_column_double(st, 1);
-			li->pl_hi = sqlite3_column_double(st, 2);
-			li->has_lo = sqlite3_column_type(st, 3) != SQLITE_NULL;
-			li->has_hi = sqlite3_column_type(st, 4) != SQLITE_NULL;
-			li->ref_lo = sqlite3_column_double(st, 3);
-			li->ref_hi = sqlite3_column_double(st, 4);
-		}
-		sqlite3_reset(st);
+		emr_strlcpy(li->unit, l.unit, sizeof li->unit);
+		li->has_pl = l.has_plausible;
+		li->pl_lo = l.plausible_low;
+		li->pl_hi = l.plausible_high;
+		li->has_lo = l.has_ref_low;
+		li->has_hi = l.has_ref_high;
+		li->ref_lo = l.ref_low;
+		li->ref_hi = l.ref_high;
 	}
 }
 
@@ -3371,7 +3451,8 @@ static void plan_patient(gen *g, pat *p, long index)
 	pick_allergies(g, p);
 	plan_meds(g, p);
 	settle_status(g, p);
-	p->hesitant = age_years(p, g->today) < 18 && rng_chance(&p->r, 0.03);
+	p->hesitant = age_years(p, g->today) < 18 && rng_chance(&p->r, 0.03) &&
+	              index >= (long)EMR_ARRAY_LEN(showcase);
 }
 
 static int write_chart(gen *g, pat *p)
@@ -3382,7 +3463,7 @@ static int write_chart(gen *g, pat *p)
 	for (int k = 0; k < p->nv; k++)
 		if (write_visit(g, p, k) != 0)
 			return -1;
-	if (flush_obs(g) != 0 || write_meds(g, p) != 0 || write_allergies(g, p) != 0)
+	if (write_meds(g, p) != 0 || write_allergies(g, p) != 0)
 		return -1;
 	return book_next(g, p);
 }
@@ -3419,6 +3500,9 @@ static int suspend_note_index(gen *g, char **trigger)
 	return *trigger ? exec(g, "DROP TRIGGER notes_fts_insert", "demo: preparing the note index") : 0;
 }
 
+/* Rebuilding with automatic merging off and merging once at the end
+ * ('optimize') takes about half as long; automerge is then set back to
+ * FTS5's default. */
 static int resume_note_index(gen *g, char *trigger)
 {
 	int rc = 0;
@@ -3426,7 +3510,10 @@ static int resume_note_index(gen *g, char *trigger)
 		rc = exec(g, trigger, "demo: restoring the note index");
 	free(trigger);
 	if (rc == 0 && trigger)
-		rc = exec(g, "INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')", "demo: indexing the notes");
+		rc = exec(g, "INSERT INTO notes_fts(notes_fts, rank) VALUES ('automerge', 0);"
+		             " INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');"
+		             " INSERT INTO notes_fts(notes_fts) VALUES ('optimize');"
+		             " INSERT INTO notes_fts(notes_fts, rank) VALUES ('automerge', 4)", "demo: indexing the notes");
 	return rc;
 }
 
@@ -3444,6 +3531,8 @@ static int generate(gen *g, long n)
 			g->opts->progress(i + 1, n, g->opts->progress_arg);
 	}
 	free(p);
+	if (rc == 0)
+		rc = flush_all(g);
 	int rc2 = resume_note_index(g, trigger);
 	rc = rc ? rc : rc2;
 	if (rc == 0) {
@@ -3493,7 +3582,7 @@ static void bulk_enter(emr_db *db, bulk *b)
 
 static void bulk_leave(emr_db *db, const bulk *b)
 {
-	char sql[160];
+	char sql[200];
 	snprintf(sql, sizeof sql, "PRAGMA journal_mode = %s; PRAGMA synchronous = %d; PRAGMA cache_size = %d;"
 	         " PRAGMA temp_store = %d", b->journal, b->sync, b->cache, b->temp);
 	sqlite3_exec(emr_db_sqlite(db), sql, NULL, NULL, NULL);

@@ -456,7 +456,9 @@ int emr_patient_get(emr_db *db, int64_t id, emr_patient *out)
 
 static int get_by_mrn(emr_db *db, const char *mrn, emr_patient *out)
 {
-	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " PATIENT_COLS " FROM patients WHERE mrn = ?1 COLLATE NOCASE");
+	/* As typed, or upper-cased ("e000123"); never COLLATE NOCASE, which
+	 * cannot use the MRN index and would scan every patient. */
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " PATIENT_COLS " FROM patients WHERE mrn IN (?1, upper(?1))");
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, mrn, -1, SQLITE_STATIC);
@@ -582,7 +584,8 @@ static int search_words(emr_db *db, const word_list *w, int limit, emr_patient_l
 		sqlite3_bind_text(st, 2 * i + 1, lo[i], -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2 * i + 2, hi[i], -1, SQLITE_TRANSIENT);
 	}
-	sqlite3_bind_int(st, 9, limit * 3);
+	/* A patient may match through two of their names: fetch some spare. */
+	sqlite3_bind_int(st, 9, limit * 2);
 	return collect(db, st, out, out->n, out->n + (size_t)limit);
 }
 
@@ -616,7 +619,8 @@ int emr_patient_search(emr_db *db, const char *query, int limit, emr_patient_lis
 		                         " ORDER BY family_name, given_name LIMIT ?3", query, NULL, limit, out);
 	size_t start = out->n;
 	emr_patient p;
-	if (strchr(query, ' ') == NULL && get_by_mrn(db, query, &p) == 0)
+	/* Only a word with a digit can be an MRN; names skip the lookup. */
+	if (strchr(query, ' ') == NULL && strpbrk(query, "0123456789") && get_by_mrn(db, query, &p) == 0)
 		*list_push(out) = p;
 	char digits[41];
 	emr_digits_only(query, digits, sizeof digits);

@@ -241,8 +241,11 @@ static void append_dates(emr_sb *sb, double t0, double t1, int width)
 		first[0] = '\0', lf = 0;
 	if (lf + 1 + ll > width)
 		last[0] = '\0', ll = 0;
+	/* All at one instant: the points sit mid-plot, so does their date. */
+	int lead = t0 == t1 ? (width - lf) / 2 : 0;
+	append_n(sb, " ", lead);
 	emr_sb_append(sb, first);
-	append_n(sb, " ", width - lf - ll);
+	append_n(sb, " ", width - lead - lf - ll);
 	emr_sb_append(sb, last);
 }
 
@@ -300,16 +303,19 @@ int emr_plot_series(const double *t, const double *y, int n, const emr_plot_opts
 		px = x, py = yy, have_prev = true;
 	}
 	/* The measurements themselves, over the lines: '*' in ASCII; in
-	 * braille both dots of the cell's row, so a measured point reads
-	 * heavier than the interpolation between points. */
+	 * braille a 2x2 block of dots within the point's cell, so a measured
+	 * value reads heavier than the one-dot line between values. */
 	for (int i = 0; i < n; i++) {
 		if (!isfinite(t[i]) || !isfinite(y[i]))
 			continue;
 		int x = t1 > t0 ? (int)lround((t[i] - t0) / (t1 - t0) * (g.dw - 1)) : g.dw / 2;
 		int yy = dot_row(&s, g.dh, y[i]);
 		set_dot(&g, x, yy, MARK_POINT);
-		if (!g.ascii)
+		if (!g.ascii) {
 			set_dot(&g, x ^ 1, yy, MARK_POINT);
+			set_dot(&g, x, yy ^ 1, MARK_POINT);
+			set_dot(&g, x ^ 1, yy ^ 1, MARK_POINT);
+		}
 	}
 
 	out->nlines = H + 2;

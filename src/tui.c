@@ -8,6 +8,7 @@
 #include "emr/util.h"
 
 #include <signal.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,13 @@ void tui_rule(const tui_app *app, int y, int x, int w, const char *title, bool f
 {
 	if (w <= 0)
 		return;
-	mvhline(y, x, ACS_HLINE, w);
+	/* The wide-character line is sent as U+2500 in a UTF-8 locale, which
+	 * every terminal (and tmux) shows; ACS needs the terminal's charset
+	 * switching and falls back to '-' or 'q' when that is missing. */
+	if (app->plain_ascii)
+		mvhline(y, x, '-', w);
+	else
+		mvhline_set(y, x, WACS_HLINE, w);
 	if (!title || w < 6)
 		return;
 	if (focused)
@@ -130,7 +137,9 @@ static void paint_title(tui_app *app)
 		snprintf(left, sizeof left, " emr  %s  %s %s", pr.name, *view ? ">" : "", view);
 	tui_attr_on(app, TUI_PAIR_TITLE);
 	attron(A_REVERSE);
-	tui_text_pad(0, 0, COLS, left);
+	/* The date keeps its corner; the practice and view names give way. */
+	tui_text_pad(0, 0, COLS, "");
+	tui_text(0, 0, COLS - 13, left);
 	char today[EMR_DATE_LEN];
 	emr_today(today);
 	tui_text(0, COLS - 12, 11, today);
@@ -142,11 +151,11 @@ static void paint_status(tui_app *app)
 {
 	int y = LINES - 1;
 	char who[400];
+	/* A message needs the room more than the patient label, which the
+	 * chart's header shows anyway. */
+	bool show_patient = app->patient_id && !*app->status;
 	snprintf(who, sizeof who, " %s (%s)%s%s ", app->cli->user.display_name, app->cli->user.role,
-	         app->patient_id ? "  \xe2\x94\x82 " : "", app->patient_id ? app->patient_label : "");
-	if (app->plain_ascii)
-		snprintf(who, sizeof who, " %s (%s)%s%s ", app->cli->user.display_name, app->cli->user.role,
-		         app->patient_id ? "  | " : "", app->patient_id ? app->patient_label : "");
+	         show_patient ? (app->plain_ascii ? "  | " : "  \xe2\x94\x82 ") : "", show_patient ? app->patient_label : "");
 	attron(A_REVERSE);
 	int used = tui_text(y, 0, COLS, who);
 	attroff(A_REVERSE);
@@ -196,8 +205,8 @@ static void paint_help(tui_app *app)
 	for (int r = y; r < y + h; r++)
 		mvhline(r, x, ' ', w);
 	attron(A_BOLD);
-	mvhline(y, x, ACS_HLINE, w);
-	mvhline(y + h - 1, x, ACS_HLINE, w);
+	tui_rule(app, y, x, w, NULL, false);
+	tui_rule(app, y + h - 1, x, w, NULL, false);
 	tui_text(y, x + 2, w - 4, " Keys (any other key closes; j/k scroll) ");
 	attroff(A_BOLD);
 	char title[128];
@@ -538,14 +547,38 @@ int tui_run(emr_cli *cli, tui_view *(*first)(tui_app *app))
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	/* Home/End as sent by tmux, screen, rxvt and the Linux console, which
+	 * not every TERM's terminfo entry lists; unknown, they would arrive as
+	 * Esc (back) followed by junk. */
+	static const struct { const char *seq; int key; } extra_keys[] = {
+		{"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME}, {"\033[8~", KEY_END},
+		{"\033[H", KEY_HOME}, {"\033[F", KEY_END}, {"\033OH", KEY_HOME}, {"\033OF", KEY_END},
+	};
+	for (size_t i = 0; i < EMR_ARRAY_LEN(extra_keys); i++)
+		if (key_defined(extra_keys[i].seq) == 0)
+			define_key(extra_keys[i].seq, extra_keys[i].key);
 	no_flow_control();
 	init_colors(&app);
+	const char *timing = getenv("EMR_KEY_TIMING");
+	if (timing && *timing)
+		app.key_timing = fopen(timing, "a");
 	tui_push(&app, first(&app));
+	struct timespec t0 = {0, 0};
+	int timed_key = 0;
 	while (!app.quit && app.top) {
 		paint(&app);
+		if (app.key_timing && t0.tv_sec) {
+			struct timespec t1;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			fprintf(app.key_timing, "%s %d %.3f\n", app.top ? app.top->ops->name : "-", timed_key,
+			        (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+			fflush(app.key_timing);
+		}
 		int key;
 		if (!read_key(&key))
 			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		timed_key = key;
 		int flags = dispatch(&app, key);
 		if (flags & TUI_QUIT)
 			app.quit = true;
@@ -558,5 +591,7 @@ int tui_run(emr_cli *cli, tui_view *(*first)(tui_app *app))
 	while (app.top)
 		destroy_top(&app);
 	endwin();
+	if (app.key_timing)
+		fclose(app.key_timing);
 	return EMR_EXIT_OK;
 }

@@ -10,20 +10,3 @@ int emr_ui_run(emr_cli *cli)
 	return tui_run(cli, ui_patients_new);
 }
 
-/* TEMPORARY while the chart and forms modules are being written: weak
- * placeholders that the real definitions override.  Removed when they
- * land. */
-#include "emr/ui_chart.h"
-#include "emr/ui_forms.h"
-__attribute__((weak)) tui_view *ui_chart_new(tui_app *app, int64_t patient_id)
-{
-	(void)patient_id;
-	tui_message(app, "The chart screen is not built yet");
-	return NULL;
-}
-__attribute__((weak)) tui_view *ui_form_patient_new(tui_app *app, int64_t patient_id)
-{
-	(void)patient_id;
-	tui_message(app, "The registration form is not built yet");
-	return NULL;
-}

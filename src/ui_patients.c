@@ -12,7 +12,7 @@
 
 /* How many matches a search fetches: more than a tall terminal shows,
  * few enough to answer within a frame on a large practice. */
-#define SEARCH_LIMIT 200
+#define SEARCH_LIMIT 100
 
 typedef struct patients_view {
 	tui_view base;

@@ -11,6 +11,7 @@
 #ifndef EMR_CLINICAL_H
 #define EMR_CLINICAL_H
 
+#include "emr/codes.h"
 #include "emr/db.h"
 #include "emr/datetime.h"
 #include "emr/patient.h"
@@ -90,7 +91,7 @@ typedef struct emr_observation {
 	char flag[3];                  /* N L H LL HH A, or "" */
 	char effective_at[EMR_INSTANT_LEN];
 	char status[17];
-	char retired_reason[EMR_TEXT_MAX];
+	char retired_reason[EMR_NAME_MAX];  /* shown in history; full text in the database */
 } emr_observation;
 
 /* ----------------------------------------------------------- immunizations */
@@ -136,16 +137,36 @@ int emr_problem_add(emr_db *db, emr_problem *p);
 int emr_problem_resolve(emr_db *db, int64_t id, const char *resolved_date);
 int emr_problem_list(emr_db *db, int64_t patient_id, emr_which which, emr_problems *out);
 
+/* Editing.  Each getter reads one record (-1, "no problem with id 42",
+ * if unknown).  Each update saves the editable fields of a record that
+ * was read with its getter: p->version must be the version read; if the
+ * row changed since (another session saved first) nothing is written and
+ * EMR_CONFLICT is returned.  The checks are the add functions' own, and
+ * records entered in error cannot be changed.  On success the struct is
+ * re-read (new version). */
+int emr_problem_get(emr_db *db, int64_t id, emr_problem *out);
+/* Edits icd10, description, onset_date and note. */
+int emr_problem_update(emr_db *db, emr_problem *p);
+
 /* Adding an NKDA entry while a drug allergy is active fails (retire the
  * allergy first if it was entered in error).  Adding a drug allergy while
  * NKDA is active supersedes it: the NKDA entry becomes inactive, audited,
  * since a newly found allergy is exactly how NKDA stops being true. */
 int emr_allergy_add(emr_db *db, emr_allergy *a);
 int emr_allergy_list(emr_db *db, int64_t patient_id, emr_which which, emr_allergies *out);
+int emr_allergy_get(emr_db *db, int64_t id, emr_allergy *out);
+/* Edits substance, reaction, severity, category and onset_date.  An NKDA
+ * entry has nothing to edit (retire it instead).  Making an active
+ * allergy a drug allergy supersedes NKDA as adding one does. */
+int emr_allergy_update(emr_db *db, emr_allergy *a);
 
 int emr_medication_add(emr_db *db, emr_medication *m);
 int emr_medication_stop(emr_db *db, int64_t id, const char *stop_date, const char *reason);
 int emr_medication_list(emr_db *db, int64_t patient_id, emr_which which, emr_medications *out);
+int emr_medication_get(emr_db *db, int64_t id, emr_medication *out);
+/* Edits strength, form, route, sig, quantity, quantity_unit, refills and
+ * reason; the drug, dates, prescriber and allergy override stay. */
+int emr_medication_update(emr_db *db, emr_medication *m);
 
 /* Observations: the unit must be the LOINC code's canonical UCUM unit (or
  * empty, meaning that unit); the value must be physically plausible.  The
@@ -157,6 +178,12 @@ int emr_observation_get(emr_db *db, int64_t id, emr_observation *out, char *kind
 /* Newest first; loinc NULL = every code.  limit 0 = no limit. */
 int emr_observation_list(emr_db *db, int64_t patient_id, const char *loinc, const char *kind,
                          emr_which which, int limit, emr_observations *out);
+
+/* The LOINC codes a result can be recorded with: those of kind ("lab",
+ * "vital", or NULL for both) whose code, short name or name contains
+ * every word of query (ignoring case), in clinical order; at most limit
+ * (0 = all).  Appends to out; code = LOINC, text = short name. */
+int emr_observation_codes(emr_db *db, const char *query, const char *kind, int limit, emr_code_list *out);
 
 int emr_immunization_add(emr_db *db, emr_immunization *im);
 int emr_immunization_list(emr_db *db, int64_t patient_id, emr_which which, emr_immunizations *out);

@@ -87,7 +87,9 @@ typedef struct emr_field_spec {
 	/* picker */
 	emr_search_fn search;
 	size_t min_query;          /* characters typed before searching (0 = 2) */
-	/* an extra check after the kind's own; may be NULL */
+	/* an extra check after the kind's own; may be NULL.  It is also
+	 * called with "" for an empty field that is not required, so that it
+	 * can require a value on a condition. */
 	emr_validate_fn validate;
 	void *ctx;                 /* for validate and search */
 } emr_field_spec;
@@ -118,7 +120,7 @@ typedef enum emr_form_key {
 	EMR_FK_TAB,         /* next field */
 	EMR_FK_BACKTAB,     /* previous field */
 	EMR_FK_ENTER,       /* take the highlighted pick, else next field */
-	EMR_FK_UP, EMR_FK_DOWN,
+	EMR_FK_UP, EMR_FK_DOWN,   /* in a picker's list, else previous / next field */
 	EMR_FK_LEFT, EMR_FK_RIGHT,
 	EMR_FK_HOME, EMR_FK_END,
 	EMR_FK_BACKSPACE, EMR_FK_DELETE,
@@ -178,7 +180,8 @@ int emr_form_place_error(emr_form *f, const char *error);
 /* True when some field carries a message. */
 bool emr_form_has_messages(const emr_form *f);
 
-/* Focus moves; each validates the field being left.  Wraps around. */
+/* Focus moves; each validates the field being left.  Tab (these) wraps
+ * around; Enter, Up and Down stop at the first and last field. */
 int emr_form_next(emr_form *f);
 int emr_form_prev(emr_form *f);
 /* Focuses field i (no validation). */

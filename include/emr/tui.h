@@ -104,6 +104,9 @@ struct tui_app {
 	int cursor_y, cursor_x;
 	/* The key being handled, for actions shared by several keys. */
 	int last_key;
+	/* When EMR_KEY_TIMING names a file, each key's time from arrival to
+	 * the updated screen is appended to it (for make bench). */
+	FILE *key_timing;
 };
 
 /* Colour pairs (used only when app->colors). */

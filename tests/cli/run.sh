@@ -110,6 +110,12 @@ run med stop 1 --reason "GI upset"
 expect "medication stopped" 0 "stopped"
 run med list E000001 --all --json
 expect "stopped medication listed with reason" 0 '"stop_reason": "GI upset"'
+run med add E000001 --drug amoxicillin --strength "500 mg" --form "oral capsule" --sig "Take 1 capsule by mouth three times daily" --rx
+expect "amoxicillin against a penicillin allergy is stopped" 1 "" "ALLERGY WARNING"
+[ "$(sql "select count(*) from medications where drug='amoxicillin'")" = 0 ] && ok "nothing saved without acknowledgement" || bad "nothing saved without acknowledgement"
+run med add E000001 --drug amoxicillin --strength "500 mg" --form "oral capsule" --sig "Take 1 capsule by mouth three times daily" --rx --acknowledge-allergy
+expect "acknowledged prescription saved" 0 "amoxicillin"
+[ -n "$(sql "select allergy_override from medications where drug='amoxicillin'")" ] && ok "the acknowledgement is recorded" || bad "the acknowledgement is recorded"
 
 # --------------------------------------------------------------- vitals
 run vital add E000001 --bp 900/10
