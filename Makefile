@@ -66,8 +66,11 @@ $(TEST_BIN): $(TEST_SRC) $(LIBOBJ) tests/unit/testlib.h
 unit: $(TEST_BIN) emr
 	EMR_BIN=$(CURDIR)/emr $(TEST_BIN) --jobs 2
 
+# Every tests/cli/*.sh but the shared lib.sh; each ends with "N passed, N failed".
+CLI_TESTS := $(filter-out tests/cli/lib.sh,$(sort $(wildcard tests/cli/*.sh)))
+
 cli-test: emr
-	EMR_BIN=$(CURDIR)/emr sh tests/cli/run.sh
+	@rc=0; for t in $(CLI_TESTS); do EMR_BIN=$(CURDIR)/emr sh $$t || rc=1; done; exit $$rc
 
 ui-test: emr
 	EMR_BIN=$(CURDIR)/emr sh tests/ui/run.sh
@@ -82,7 +85,15 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" build-asan/unit-tests emr-asan-bin
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  EMR_BIN=$(CURDIR)/build-asan/emr build-asan/unit-tests --jobs 2
-	ASAN_OPTIONS=detect_leaks=1 EMR_BIN=$(CURDIR)/build-asan/emr sh tests/cli/run.sh
+	@rc=0; for t in $(CLI_TESTS); do ASAN_OPTIONS=detect_leaks=1 EMR_BIN=$(CURDIR)/build-asan/emr sh $$t || rc=1; done; exit $$rc
+	@# The screens too: sanitizer reports from inside tmux go to files,
+	@# and any report fails the build.
+	rm -rf build-asan/reports && mkdir -p build-asan/reports
+	ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/reports/asan \
+	  UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/reports/ubsan \
+	  EMR_BIN=$(CURDIR)/build-asan/emr sh tests/ui/run.sh
+	@if ls build-asan/reports/* >/dev/null 2>&1; then cat build-asan/reports/*; \
+	  echo "make asan: the sanitizers reported errors in the UI tests"; exit 1; fi
 
 emr-asan-bin: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $(OBJDIR)/emr $(OBJ) $(LDLIBS)

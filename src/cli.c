@@ -17,6 +17,7 @@
 
 static int cmd_version(emr_cli *cli, int argc, char **argv);
 static int cmd_help(emr_cli *cli, int argc, char **argv);
+static int cmd_keys(emr_cli *cli, int argc, char **argv);
 
 /* Every top-level command, in the order `emr help` lists them. */
 static const struct command {
@@ -36,6 +37,7 @@ static const struct command {
 	{"user", emr_cmd_user, "the practice's users"},
 	{"audit", emr_cmd_audit, "verify the audit log's hash chain"},
 	{"demo", emr_cmd_demo, "generate a demo practice"},
+	{"keys", cmd_keys, "list every key of the charting screens"},
 	{"version", cmd_version, "print the version"},
 	{"help", cmd_help, "list the commands"},
 };
@@ -263,6 +265,22 @@ static int cmd_version(emr_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc > 0 ? EMR_EXIT_OK : EMR_EXIT_USAGE;
 	fprintf(cli->out, "emr %s (SQLite %s)\n", EMR_VERSION, sqlite3_libversion());
+	return EMR_EXIT_OK;
+}
+
+/* Plain text from the keymap tables themselves: no terminal, no database. */
+static int cmd_keys(emr_cli *cli, int argc, char **argv)
+{
+	const char *pos[1];
+	int npos;
+	int rc = emr_opts_parse(cli, "keys",
+	                        "keys\n\n"
+	                        "Prints every key of the charting screen, view by view, from the same\n"
+	                        "tables that drive the screen and its help (? or F1).",
+	                        NULL, argc, argv, pos, 0, &npos);
+	if (rc)
+		return rc > 0 ? EMR_EXIT_OK : EMR_EXIT_USAGE;
+	emr_ui_print_keys(cli->out);
 	return EMR_EXIT_OK;
 }
 

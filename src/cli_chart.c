@@ -668,6 +668,7 @@ static const emr_column med_cols[] = {
 	{"prescription", "RX", EMR_COL_BOOL, true},
 	{"reason", "REASON", EMR_COL_TEXT, true},
 	{"stop_reason", "STOP REASON", EMR_COL_TEXT, true},
+	{"allergy_override", "ALLERGY WARNING ACKNOWLEDGED", EMR_COL_TEXT, true},
 };
 
 static int med_add(emr_cli *cli, int argc, char **argv)
@@ -783,7 +784,7 @@ static int med_list(emr_cli *cli, int argc, char **argv)
 		snprintf(refills, sizeof refills, "%d", x->refills);
 		const char *cells[] = {id, x->drug, x->strength, x->form, x->route, x->sig, qty, x->quantity_unit, refills,
 		                       x->start_date, x->stop_date, x->status, x->is_prescription ? "1" : "0", x->reason,
-		                       x->stop_reason};
+		                       x->stop_reason, x->allergy_override};
 		emr_table_add(t, cells);
 	}
 	emr_table_print(t, fmt, cli->out);

@@ -66,8 +66,10 @@ static bool replaceable(const char *path, char *why, size_t n)
 		const char *name = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
 		size_t len = name ? strlen(name) : 0;
 		ok = rc == SQLITE_DONE || (len >= 6 && strcmp(name + len - 6, "(demo)") == 0);
-		if (!ok)
-			snprintf(why, n, "it holds the practice \"%s\", not a demo", name ? name : "?");
+		if (!ok && name)
+			snprintf(why, n, "it holds the practice \"%s\", not a demo", name);
+		else if (!ok)
+			snprintf(why, n, "cannot read it (%s); if it is a demo, remove it by hand", sqlite3_errmsg(conn));
 	}
 	sqlite3_finalize(q);
 	sqlite3_close(conn);
@@ -140,11 +142,17 @@ static int open_existing(emr_cli *cli, const char *path)
 	return open_ui(cli);
 }
 
+/* Generates into PATH.tmp and renames it over PATH once complete, so an
+ * interrupted run never leaves a half-made demo behind and --force keeps
+ * the old one until the new one is ready. */
 static int generate(emr_cli *cli, const char *path, long patients, long seed)
 {
-	char err[1024];
-	cli->db = emr_db_open(path, EMR_OPEN_CREATE, err, sizeof err);
-	if (!cli->db) {
+	char tmp[4200], err[1024];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (remove_db(cli, tmp) != 0)
+		return EMR_EXIT_FAIL;
+	emr_db *db = emr_db_open(tmp, EMR_OPEN_CREATE, err, sizeof err);
+	if (!db) {
 		emr_cli_error(cli, "demo: %s", err);
 		return EMR_EXIT_FAIL;
 	}
@@ -155,16 +163,24 @@ static int generate(emr_cli *cli, const char *path, long patients, long seed)
 	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (emr_demo_generate(cli->db, &o) != 0) {
-		emr_cli_error(cli, "%s", emr_db_error(cli->db));
-		emr_db_close(cli->db);
-		cli->db = NULL;
-		remove_db(cli, path);    /* ours, and empty: don't make the next run need --force */
-		return EMR_EXIT_FAIL;
-	}
+	int rc = emr_demo_generate(db, &o);
 	double secs = seconds_since(&t0);
 	char login[65];
-	physician_login(cli->db, login, sizeof login);
+	if (rc != 0)
+		emr_cli_error(cli, "%s", emr_db_error(db));
+	else
+		physician_login(db, login, sizeof login);
+	emr_db_close(db);
+	if (rc != 0) {
+		remove_db(cli, tmp);
+		return EMR_EXIT_FAIL;
+	}
+	if (remove_db(cli, path) != 0)
+		return EMR_EXIT_FAIL;
+	if (rename(tmp, path) != 0) {
+		emr_cli_error(cli, "demo: cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		return EMR_EXIT_FAIL;
+	}
 	fprintf(cli->out, "Demo practice: %s\n", path);
 	fprintf(cli->out, "Patients: %ld (seed %ld), generated in %.1f s\n", patients, seed, secs);
 	fprintf(cli->out, "Physician login: %s\n", login);
@@ -210,12 +226,10 @@ int emr_cmd_demo(emr_cli *cli, int argc, char **argv)
 			emr_cli_error(cli, "demo: will not replace %s: %s", path, why);
 			return EMR_EXIT_FAIL;
 		}
-		if (remove_db(cli, path) != 0)
-			return EMR_EXIT_FAIL;
 	}
 	rc = generate(cli, path, patients, seed);
 	if (rc != EMR_EXIT_OK || !open)
 		return rc;
 	fflush(cli->out);
-	return open_ui(cli);
+	return open_existing(cli, path);
 }

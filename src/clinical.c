@@ -644,6 +644,13 @@ int emr_medication_add(emr_db *db, emr_medication *m)
 	now_instant(now);
 	if (!*m->start_date)
 		emr_strlcpy(m->start_date, today, sizeof m->start_date);
+	if (*m->allergy_override && strncmp(m->allergy_override, "acknowledged by ", 16) != 0) {
+		/* Who went ahead despite the warning is part of the record. */
+		emr_sb text = EMR_SB_INIT;
+		emr_sb_printf(&text, "acknowledged by %s: %s", emr_db_actor_login(db), m->allergy_override);
+		emr_strlcpy(m->allergy_override, emr_sb_str(&text), sizeof m->allergy_override);
+		emr_sb_free(&text);
+	}
 	if (m->is_prescription && !m->prescriber_id)
 		m->prescriber_id = emr_db_actor_id(db);
 	if (m->is_prescription && !m->prescriber_id) {
@@ -683,7 +690,12 @@ int emr_medication_add(emr_db *db, emr_medication *m)
 	sqlite3_bind_text(st, 17, now, -1, SQLITE_STATIC);
 	m->id = 0;
 	emr_strlcpy(m->status, "active", sizeof m->status);
-	return finish_write(db, st, "adding the medication", "create", "medications", &m->id, m->patient_id, m->drug);
+	emr_sb detail = EMR_SB_INIT;
+	emr_sb_printf(&detail, "%s%s%s", m->drug, *m->allergy_override ? "; " : "", m->allergy_override);
+	int rc = finish_write(db, st, "adding the medication", "create", "medications", &m->id, m->patient_id,
+	                      emr_sb_str(&detail));
+	emr_sb_free(&detail);
+	return rc;
 }
 
 int emr_medication_stop(emr_db *db, int64_t id, const char *stop_date, const char *reason)

@@ -255,6 +255,8 @@ void tui_push(tui_app *app, tui_view *view)
 {
 	if (!view)
 		return;
+	/* A new screen starts without the last screen's message. */
+	app->status[0] = '\0';
 	view->below = app->top;
 	app->top = view;
 }
@@ -457,10 +459,23 @@ static const tui_binding *find_binding(const tui_binding *map, int key)
 	return NULL;
 }
 
+static int count_bindings(const tui_binding *map)
+{
+	int n = 0;
+	for (const tui_binding *b = map; b && b->run; b++)
+		n++;
+	return n;
+}
+
 static int help_input(tui_app *app, int key)
 {
-	if (key == 'j' || key == TUI_KEYCODE(KEY_DOWN))
+	/* Two titles and a blank line besides the bindings themselves. */
+	int lines = count_bindings(app->top ? app->top->ops->keymap : NULL) + count_bindings(tui_global_keys) + 4;
+	int visible = LINES - 6;
+	if ((key == 'j' || key == TUI_KEYCODE(KEY_DOWN)) && app->help_scroll < lines - visible)
 		app->help_scroll++;
+	else if (key == 'j' || key == TUI_KEYCODE(KEY_DOWN))
+		;
 	else if ((key == 'k' || key == TUI_KEYCODE(KEY_UP)) && app->help_scroll > 0)
 		app->help_scroll--;
 	else
@@ -517,7 +532,9 @@ static void no_flow_control(void)
 
 static void init_colors(tui_app *app)
 {
-	app->colors = has_colors() && getenv("NO_COLOR") == NULL;
+	/* no-color.org: a NO_COLOR that is set and non-empty turns colour off. */
+	const char *no_color = getenv("NO_COLOR");
+	app->colors = has_colors() && !(no_color && *no_color);
 	if (!app->colors)
 		return;
 	start_color();

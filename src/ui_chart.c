@@ -1578,6 +1578,12 @@ static const tui_view_ops chart_ops = {
 	.destroy = chart_destroy,
 };
 
+const tui_binding *ui_chart_keymap(const char **name)
+{
+	*name = chart_ops.name;
+	return chart_ops.keymap;
+}
+
 tui_view *ui_chart_new(tui_app *app, int64_t patient_id)
 {
 	chart_view *cv = emr_xcalloc(1, sizeof *cv);

@@ -986,15 +986,12 @@ static int act_acknowledge(tui_app *app, tui_view *v)
 	form_view *fv = as_form(v);
 	/* What was shown, and who went ahead, goes into the record; the
 	 * audit row of the new medication carries it too. */
-	char shown[EMR_TEXT_MAX], override[EMR_TEXT_MAX];
+	char shown[EMR_TEXT_MAX];
 	emr_rx_describe(fv->warn, (size_t)fv->n_warn, shown, sizeof shown);
-	char head[96];
-	snprintf(head, sizeof head, "acknowledged by %s: ", emr_db_actor_login(app->db));
-	emr_strlcpy(override, head, sizeof override);
-	size_t len = strlen(override);
-	emr_strlcpy(override + len, shown, sizeof override - len);
 	close_dialog(fv);
-	return save_medication(app, fv, override);
+	/* emr_medication_add names who acknowledged it, for screen and
+	 * command line alike. */
+	return save_medication(app, fv, shown);
 }
 
 static int act_dialog_back(tui_app *app, tui_view *v)
@@ -1338,6 +1335,26 @@ static const tui_view_ops dialog_ops = {
 	.dirty = form_dirty,
 	.destroy = destroy,
 };
+
+/* Every form shares form_keys: the name lists the forms,
+ * "Forms (Registration, Problem, ...)". */
+const tui_binding *ui_forms_keymap(const char **name)
+{
+	static char names[256];
+	size_t len = (size_t)snprintf(names, sizeof names, "Forms (");
+	for (int k = 0; k < F_COUNT && len < sizeof names; k++)
+		len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "", form_ops[k].name);
+	if (len < sizeof names)
+		snprintf(names + len, sizeof names - len, ")");
+	*name = names;
+	return form_ops[0].keymap;
+}
+
+const tui_binding *ui_allergy_warning_keymap(const char **name)
+{
+	*name = dialog_ops.name;
+	return dialog_ops.keymap;
+}
 
 /* ------------------------------------------------- retire, resolve, stop */
 

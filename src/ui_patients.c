@@ -299,6 +299,12 @@ static const tui_view_ops patients_ops = {
 	.destroy = patients_destroy,
 };
 
+const tui_binding *ui_patients_keymap(const char **name)
+{
+	*name = patients_ops.name;
+	return patients_ops.keymap;
+}
+
 tui_view *ui_patients_new(tui_app *app)
 {
 	patients_view *pv = emr_xcalloc(1, sizeof *pv);

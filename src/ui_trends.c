@@ -375,6 +375,12 @@ static const tui_view_ops flowsheet_ops = {
 	.destroy = flowsheet_destroy,
 };
 
+const tui_binding *ui_flowsheet_keymap(const char **name)
+{
+	*name = flowsheet_ops.name;
+	return flowsheet_ops.keymap;
+}
+
 tui_view *ui_flowsheet_new(tui_app *app, int64_t patient_id)
 {
 	flowsheet_view *fv = emr_xcalloc(1, sizeof *fv);
@@ -720,6 +726,12 @@ static const tui_view_ops trend_ops = {
 	.resume = trend_resume,
 	.destroy = trend_destroy,
 };
+
+const tui_binding *ui_lab_trend_keymap(const char **name)
+{
+	*name = trend_ops.name;
+	return trend_ops.keymap;
+}
 
 tui_view *ui_lab_trend_new(tui_app *app, int64_t patient_id, const char *loinc)
 {

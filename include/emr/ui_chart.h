@@ -11,5 +11,8 @@
 #include "emr/tui.h"
 
 tui_view *ui_chart_new(tui_app *app, int64_t patient_id);
+/* The view's name and keymap, the very ones its help overlay shows; sets
+ * *name.  For `emr keys` (emr_ui_print_keys); needs no terminal. */
+const tui_binding *ui_chart_keymap(const char **name);
 
 #endif

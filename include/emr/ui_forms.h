@@ -38,4 +38,11 @@ int ui_retire_record(tui_app *app, emr_record_kind kind, int64_t id, const char 
 int ui_resolve_problem(tui_app *app, int64_t problem_id);
 int ui_stop_medication(tui_app *app, int64_t medication_id);
 
+/* The keymap every form shares, and that of the allergy-warning dialog,
+ * the very ones the help overlay shows; set *name (for the forms: "Forms"
+ * and the name of each).  For `emr keys` (emr_ui_print_keys); need no
+ * terminal. */
+const tui_binding *ui_forms_keymap(const char **name);
+const tui_binding *ui_allergy_warning_keymap(const char **name);
+
 #endif

@@ -9,5 +9,8 @@
 #include "emr/tui.h"
 
 tui_view *ui_patients_new(tui_app *app);
+/* The view's name and keymap, the very ones its help overlay shows; sets
+ * *name.  For `emr keys` (emr_ui_print_keys); needs no terminal. */
+const tui_binding *ui_patients_keymap(const char **name);
 
 #endif

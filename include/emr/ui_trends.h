@@ -10,4 +10,9 @@ tui_view *ui_flowsheet_new(tui_app *app, int64_t patient_id);
  * the user step through the patient's tests. */
 tui_view *ui_lab_trend_new(tui_app *app, int64_t patient_id, const char *loinc);
 
+/* Each view's name and keymap, the very ones its help overlay shows; set
+ * *name.  For `emr keys` (emr_ui_print_keys); need no terminal. */
+const tui_binding *ui_flowsheet_keymap(const char **name);
+const tui_binding *ui_lab_trend_keymap(const char **name);
+
 #endif

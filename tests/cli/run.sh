@@ -213,4 +213,19 @@ expect "re-retiring keeps the date of death" 0 '"deceased_date": "2026-11-01"'
 EMR_USER=nobody; run patient list; EMR_USER=drtest
 expect "an unknown login is refused" 1 "" "is not an emr user"
 
+# --------------------------------------------- the keys of the screens
+# Printed from the keymap tables: no terminal, no database needed.
+run --db "$TMP/no-such.db" keys </dev/null
+expect "keys lists the patient list's keys" 0 "register a new patient"
+expect "keys lists the chart's keys" 0 "record vital signs"
+expect "keys lists the keys of every view" 0 "this help"
+for view in Patients Chart "Forms (" "Allergy warning" "Vitals flowsheet" "Lab trend" Everywhere; do
+	printf '%s\n' "$OUT" | grep -q "^$view" && ok "keys has the view: $view" || bad "keys has the view: $view"
+done
+[ ! -e "$TMP/no-such.db" ] && ok "keys creates no database" || bad "keys creates no database"
+run keys --help
+expect "keys --help" 0 "usage: emr keys"
+run keys extra
+expect "keys takes no argument" 2 "" "unexpected argument"
+
 finish
