@@ -6,7 +6,9 @@
 #include "emr/tui.h"
 #include "emr/ui_chart.h"
 #include "emr/ui_forms.h"
+#include "emr/ui_note.h"
 #include "emr/ui_patients.h"
+#include "emr/ui_textedit.h"
 #include "emr/ui_trends.h"
 #include "emr/util.h"
 
@@ -31,6 +33,10 @@ static const tui_binding *(*const views[])(const char **name) = {
 	ui_allergy_warning_keymap,
 	ui_flowsheet_keymap,
 	ui_lab_trend_keymap,
+	ui_visit_keymap,
+	ui_note_keymap,
+	ui_textedit_keymap,
+	ui_note_search_keymap,
 };
 
 void emr_ui_print_keys(FILE *f)

@@ -19,6 +19,7 @@
 #include "emr/codes.h"
 #include "emr/plot.h"
 #include "emr/ui_forms.h"
+#include "emr/ui_note.h"
 #include "emr/ui_trends.h"
 #include "emr/util.h"
 
@@ -654,7 +655,7 @@ static int act_add(tui_app *app, tui_view *v)
 	case P_LABS: form = ui_form_lab_new(app, id); break;
 	case P_IMMUNIZATIONS: form = ui_form_immunization_new(app, id); break;
 	case P_VISITS:
-		tui_message(app, "Visits arrive with their notes; this pane lists them");
+		tui_message(app, "Visits arrive with their notes: v starts one");
 		return TUI_REDRAW;
 	}
 	tui_push(app, form);
@@ -693,8 +694,8 @@ static int act_edit(tui_app *app, tui_view *v)
 			form = ui_form_allergy_new(app, pid, allergies_of(cv)->items[i].id);
 		break;
 	case P_VISITS:
-		tui_message(app, "Visits are listed here, not edited from the chart");
-		return TUI_REDRAW;
+		/* A visit is changed through its note. */
+		return ui_visit_open(app, cv->chart.visits.items[i].id);
 	default:
 		/* Measurements are not rewritten: the audit trail shows what
 		 * was recorded, and the correction beside it. */
@@ -854,6 +855,30 @@ static int act_vitals(tui_app *app, tui_view *v)
 	return TUI_REDRAW;
 }
 
+/* A new visit: its type and reason, then its note in the editor. */
+static int act_visit(tui_app *app, tui_view *v)
+{
+	tui_push(app, ui_visit_new(app, as_chart(v)->patient_id));
+	return TUI_REDRAW;
+}
+
+static int act_search_notes(tui_app *app, tui_view *v)
+{
+	tui_push(app, ui_note_search_new(app, as_chart(v)->patient_id));
+	return TUI_REDRAW;
+}
+
+static int act_print(tui_app *app, tui_view *v)
+{
+	chart_view *cv = as_chart(v);
+	if (!cv->loaded)
+		return TUI_REDRAW;
+	char today[EMR_DATE_LEN], stem[96];
+	emr_today(today);
+	snprintf(stem, sizeof stem, "summary-%s-%s", cv->chart.patient.mrn, today);
+	return ui_print_to_file(app, EMR_PRINT_SUMMARY, cv->patient_id, stem);
+}
+
 static int act_demographics(tui_app *app, tui_view *v)
 {
 	tui_push(app, ui_form_patient_new(app, as_chart(v)->patient_id));
@@ -888,12 +913,15 @@ static const tui_binding chart_keys[] = {
 	{{TUI_KEYCODE(KEY_NPAGE), TUI_KEYCODE(KEY_PPAGE)}, "PgDn/PgUp", "scroll the pane a page", act_page},
 	{{'g', TUI_KEYCODE(KEY_HOME), 'G', TUI_KEYCODE(KEY_END)}, "g/G Home/End", "first / last item", act_ends},
 	{{'a'}, "a", "add: problem, medication, allergy, vitals, lab or immunization", act_add},
-	{{'e'}, "e", "edit the selected problem, medication or allergy", act_edit},
-	{{'\r', '\n', TUI_KEYCODE(KEY_ENTER)}, "Enter", "open: edit, flowsheet (Vitals) or trend (Labs)", act_open},
+	{{'e'}, "e", "edit: problem, medication, allergy; visit's note", act_edit},
+	{{'\r', '\n', TUI_KEYCODE(KEY_ENTER)}, "Enter", "open: edit, flowsheet, trend, or a visit's note", act_open},
 	{{'x'}, "x", "mark the selected record entered in error", act_retire},
 	{{'r'}, "r", "resolve the selected problem", act_resolve},
 	{{'s'}, "s", "stop the selected medication", act_stop},
-	{{'v'}, "v", "record vital signs", act_vitals},
+	{{'v'}, "v", "start a visit (type, reason) and write its note", act_visit},
+	{{'V'}, "V", "record vital signs", act_vitals},
+	{{'/'}, "/", "search this patient's notes", act_search_notes},
+	{{'p'}, "p", "print the patient summary to ~/emr-prints", act_print},
 	{{'f'}, "f", "vital signs flowsheet", act_flowsheet},
 	{{'t'}, "t", "trend of the selected lab test", act_trend},
 	{{'H'}, "H", "show / hide history (resolved, stopped, in error)", act_history},
@@ -909,13 +937,13 @@ typedef struct hint {
 } hint;
 
 static const hint pane_hints[P_COUNT][6] = {
-	[P_PROBLEMS] = {{act_add, "add"}, {act_edit, "edit"}, {act_resolve, "resolve"}, {act_retire, "in error"}},
-	[P_MEDS] = {{act_add, "add"}, {act_edit, "edit"}, {act_stop, "stop"}, {act_retire, "in error"}},
-	[P_ALLERGIES] = {{act_add, "add"}, {act_edit, "edit"}, {act_retire, "in error"}},
-	[P_VITALS] = {{act_add, "record"}, {act_flowsheet, "flowsheet"}, {act_retire, "in error"}},
-	[P_LABS] = {{act_add, "add"}, {act_trend, "trend"}, {act_retire, "in error"}},
-	[P_IMMUNIZATIONS] = {{act_add, "add"}, {act_retire, "in error"}},
-	[P_VISITS] = {{act_vitals, "vitals"}, {act_flowsheet, "flowsheet"}},
+	[P_PROBLEMS] = {{act_add, "add"}, {act_edit, "edit"}, {act_resolve, "resolve"}, {act_retire, "in error"}, {act_visit, "visit"}},
+	[P_MEDS] = {{act_add, "add"}, {act_edit, "edit"}, {act_stop, "stop"}, {act_retire, "in error"}, {act_visit, "visit"}},
+	[P_ALLERGIES] = {{act_add, "add"}, {act_edit, "edit"}, {act_retire, "in error"}, {act_visit, "visit"}},
+	[P_VITALS] = {{act_add, "record"}, {act_flowsheet, "flowsheet"}, {act_retire, "in error"}, {act_visit, "visit"}},
+	[P_LABS] = {{act_add, "add"}, {act_trend, "trend"}, {act_retire, "in error"}, {act_visit, "visit"}},
+	[P_IMMUNIZATIONS] = {{act_add, "add"}, {act_retire, "in error"}, {act_visit, "visit"}},
+	[P_VISITS] = {{act_open, "note"}, {act_visit, "new visit"}, {act_search_notes, "search"}, {act_print, "print"}},
 };
 
 /* ------------------------------------------------------------ drawing */
@@ -1344,6 +1372,33 @@ static const char *short_type(const char *type)
 	return type;
 }
 
+/* "DT" for "Dana Test": the first letter of each word (up to three). */
+static void name_initials(const char *name, char *buf, size_t n)
+{
+	size_t len = 0;
+	int count = 0;
+	bool start = true;
+	for (const char *p = name; *p && count < 3; p++) {
+		if (*p == ' ' || *p == '-' || *p == '.') {
+			start = true;
+			continue;
+		}
+		if (!start)
+			continue;
+		size_t k = 1;   /* one whole UTF-8 character */
+		while (p[k] && ((unsigned char)p[k] & 0xC0) == 0x80)
+			k++;
+		if (len + k + 1 > n)
+			break;
+		memcpy(buf + len, p, k);
+		len += k;
+		count++;
+		start = false;
+		p += k - 1;
+	}
+	buf[len] = '\0';
+}
+
 static void draw_visit(line *ln, const chart_view *cv, int i)
 {
 	const emr_encounter *e = &cv->chart.visits.items[i];
@@ -1357,8 +1412,9 @@ static void draw_visit(line *ln, const chart_view *cv, int i)
 	line_gap(ln);
 	line_field(ln, wide ? 10 : 6, wide ? e->type : short_type(e->type), dim, false);
 	line_gap(ln);
-	/* Who signed, where the reason can spare the room. */
-	int signer_w = ln->w >= 50 ? (ln->w - 30) / 2 : 0;
+	/* Who signed, where the reason can spare the room; on a narrow
+	 * pane (80 columns) the signer's initials. */
+	int signer_w = ln->w >= 50 ? (ln->w - 30) / 2 : ln->w >= 36 ? 3 : 0;
 	if (signer_w > 18)
 		signer_w = 18;
 	line_field(ln, ln->w - ln->col - 7 - (signer_w ? signer_w + 1 : 0), reason, dim, false);
@@ -1367,8 +1423,11 @@ static void draw_visit(line *ln, const chart_view *cv, int i)
 	int role = strcmp(note, "draft") == 0 ? TUI_PAIR_WARN : strcmp(note, "signed") == 0 ? TUI_PAIR_OK : TUI_PAIR_DIM;
 	line_field(ln, 6, note, role, false);
 	if (signer_w) {
+		char initials[16] = "";
+		if (signer_w < 6)
+			name_initials(e->signer, initials, sizeof initials);
 		line_gap(ln);
-		line_field(ln, signer_w, e->signer, TUI_PAIR_DIM, false);
+		line_field(ln, signer_w, signer_w < 6 ? initials : e->signer, TUI_PAIR_DIM, false);
 	}
 }
 
@@ -1378,10 +1437,10 @@ static const char *empty_text(const chart_view *cv, int p)
 	case P_PROBLEMS: return cv->history ? "No problems recorded" : "No active problems";
 	case P_MEDS: return cv->history ? "No medications recorded" : "No active medications";
 	case P_ALLERGIES: return "Allergies not recorded (a adds, or NKDA)";
-	case P_VITALS: return "No vital signs recorded (v records them)";
+	case P_VITALS: return "No vital signs recorded (V records them)";
 	case P_LABS: return "No lab results";
 	case P_IMMUNIZATIONS: return "No immunizations recorded";
-	case P_VISITS: return "No visits yet";
+	case P_VISITS: return "No visits yet (v starts one)";
 	}
 	return "";
 }
@@ -1509,9 +1568,10 @@ static void draw_footer(const tui_app *app, const chart_view *cv, int y, int x, 
 		const tui_binding *b = binding_for(pane_hints[cv->focus][i].run);
 		if (!b)
 			continue;
-		/* The first key name only: "e" of "e/Enter". */
+		/* The first key name only: "e" of "e/Enter" (but "/" itself). */
 		snprintf(key, sizeof key, "%s", b->keys);
-		key[strcspn(key, "/ ")] = '\0';
+		if (key[0])
+			key[1 + strcspn(key + 1, "/ ")] = '\0';
 		len += (size_t)snprintf(text + len, sizeof text - len, "%s %s  ", key, pane_hints[cv->focus][i].label);
 		if (len >= sizeof text)
 			return;

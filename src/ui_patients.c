@@ -5,6 +5,7 @@
 #include "emr/patient.h"
 #include "emr/ui_chart.h"
 #include "emr/ui_forms.h"
+#include "emr/ui_note.h"
 #include "emr/util.h"
 
 #include <stdlib.h>
@@ -86,6 +87,13 @@ static int act_new(tui_app *app, tui_view *v)
 	return TUI_REDRAW;
 }
 
+static int act_search_notes(tui_app *app, tui_view *v)
+{
+	(void)v;
+	tui_push(app, ui_note_search_new(app, 0));
+	return TUI_REDRAW;
+}
+
 static int act_escape(tui_app *app, tui_view *v)
 {
 	patients_view *pv = as_patients(v);
@@ -105,6 +113,7 @@ static const tui_binding patients_keys[] = {
 	{{TUI_KEYCODE(KEY_PPAGE)}, "PgUp", "previous page", act_page_up},
 	{{'\r', '\n', TUI_KEYCODE(KEY_ENTER)}, "Enter", "open the chart", act_open},
 	{{TUI_KEYCODE(KEY_F(2)), TUI_CTRL('r')}, "F2/Ctrl-R", "register a new patient", act_new},
+	{{TUI_KEYCODE(KEY_F(3))}, "F3", "search the text of every note", act_search_notes},
 	{{TUI_KEY_ESC}, "Esc", "clear the search (quit when empty)", act_escape},
 	{{0}, NULL, NULL, NULL},
 };
@@ -263,7 +272,7 @@ static void patients_draw(tui_app *app, tui_view *v, int y, int x, int h, int w)
 	if (pv->results.n == 0 && pv->query.len)
 		tui_text(top, x + 2, w - 4, "No patient matches.  F2 registers a new one.");
 	tui_attr_on(app, TUI_PAIR_DIM);
-	tui_text(y + h - 1, x + 1, w - 2, "Enter open  \xe2\x86\x91\xe2\x86\x93 move  F2/Ctrl-R new patient  Esc clear  F1 help  Ctrl-Q quit");
+	tui_text(y + h - 1, x + 1, w - 2, "Enter open  \xe2\x86\x91\xe2\x86\x93 move  F2 new patient  F3 search notes  Esc clear  Ctrl-Q quit");
 	tui_attr_off(app, TUI_PAIR_DIM);
 }
 

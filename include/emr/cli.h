@@ -80,7 +80,13 @@ int emr_cmd_lab(emr_cli *cli, int argc, char **argv);
 int emr_cmd_immunization(emr_cli *cli, int argc, char **argv);
 int emr_cmd_codes(emr_cli *cli, int argc, char **argv);     /* src/cli_codes.c */
 int emr_cmd_demo(emr_cli *cli, int argc, char **argv);      /* src/cli_demo.c */
+int emr_cmd_print(emr_cli *cli, int argc, char **argv);     /* src/cli_print.c */
 int emr_cmd_audit(emr_cli *cli, int argc, char **argv);
 int emr_cmd_user(emr_cli *cli, int argc, char **argv);
+int emr_cmd_visit(emr_cli *cli, int argc, char **argv);     /* src/cli_note.c */
+int emr_cmd_note(emr_cli *cli, int argc, char **argv);      /* src/cli_note.c */
+int emr_cmd_template(emr_cli *cli, int argc, char **argv);  /* src/cli_note.c */
+int emr_cmd_phrase(emr_cli *cli, int argc, char **argv);    /* src/cli_note.c */
+int emr_cmd_search(emr_cli *cli, int argc, char **argv);    /* src/cli_note.c */
 
 #endif

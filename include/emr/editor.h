@@ -51,8 +51,10 @@ const char *emr_editor_command(void);
 
 /* Writes text to the draft file of note_id and runs the editor on it.
  * Returns 0 when a result was obtained (even from a failed editor), -1 when
- * the editor could not be started at all (err says why).  The result's
- * text must be freed by the caller. */
+ * the editor could not be started at all, or the note is being edited by
+ * another emr right now (err says why).  The result's text must be freed
+ * by the caller.  A leftover draft file is replaced: ask
+ * emr_editor_recovery() first.  On -1 the draft file, if any, stays. */
 int emr_editor_run(int64_t note_id, const char *text, emr_edit_result *res, char *err, size_t errsz);
 
 /* Removes the draft file of note_id after its text is safely saved. */

@@ -32,7 +32,14 @@ echo "Targets at 100,000 patients: chart open < 2 ms, name-prefix search < 1 ms,
 echo "emr within 1.5x of bare SQLite, memory flat as the practice grows."
 echo
 for n in 1000 100000; do
-	build/bench "$cache/demo-$n-$key.db" "$n" "$EMR"
+	db="$cache/demo-$n-$key.db"
+	build/bench "$db" "$n"
+	set -- $(build/bench --spawn 30 "$EMR" --db "$db" patient list --search E000001)
+	emr_ms=$1 emr_rss=$2
+	set -- $(build/bench --spawn 30 sqlite3 "$db" "SELECT * FROM patients WHERE mrn = 'E000001'")
+	awk -v n="$n" -v em="$emr_ms" -v er="$emr_rss" -v bm="$1" -v br="$2" 'BEGIN {
+		printf "%-10s %-26s %9.3f ms               sqlite3 shell %5.3f ms  ratio %5.2fx\n", n, "startup (patient lookup)", em, bm, em / bm
+		printf "%-10s %-26s %9d KiB (emr process)       sqlite3 shell %d KiB\n", n, "peak RSS", er, br }'
 done
 
 echo

@@ -254,8 +254,8 @@ $T send-keys -t emr 1 a
 check "a on Problems opens the problem form" "New problem"
 $T send-keys -t emr Escape
 check "Esc comes back to the chart" "Keller, Ruth  66y"
-$T send-keys -t emr v
-check "v opens the vitals form from anywhere" "BMI"
+$T send-keys -t emr V
+check "V opens the vitals form from anywhere" "BMI"
 $T send-keys -t emr Escape
 $T send-keys -t emr f
 check "f opens the flowsheet" "Vitals flowsheet"

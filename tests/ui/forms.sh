@@ -62,8 +62,8 @@ stop
 # ------------------------------------------------------------ vital signs
 start
 open_chart "Lopez"
-keys v
-check "v opens the vital signs form" "Vital signs  -  Lopez, Maria"
+keys V
+check "V opens the vital signs form" "Vital signs  -  Lopez, Maria"
 check "units are shown beside the fields" "mm\[Hg\]"
 keys "900/10" Tab
 check "an impossible BP shows its error under the field" "BP 900/10: systolic 900 mm\[Hg\] is outside 40-300"
@@ -85,11 +85,11 @@ stop
 # ------------------------------------------------------------ Esc asks first
 start
 open_chart "Lopez"
-keys v
+keys V
 wait_for "Vital signs  -" >/dev/null
 keys Escape
 check "Esc on an unchanged form just closes it" "› Chart"
-keys v "130/85"
+keys V "130/85"
 keys Escape
 check "Esc on a changed form asks before discarding" "Discard changes? (y/n)"
 keys n
