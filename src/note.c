@@ -212,9 +212,10 @@ int emr_template_save(emr_db *db, const char *name, const char *body, bool make_
 		emr_db_fail(db, "saving the template");
 		goto fail;
 	}
-	if (!id)
+	bool created = id == 0;
+	if (created)
 		id = sqlite3_last_insert_rowid(emr_db_sqlite(db));
-	if (emr_audit(db, id ? "update" : "create", "note_templates", id, 0, name) != 0)
+	if (emr_audit(db, created ? "create" : "update", "note_templates", id, 0, name) != 0)
 		goto fail;
 	return emr_tx_commit(db);
 fail:
@@ -335,9 +336,10 @@ int emr_phrase_save(emr_db *db, const char *name, const char *body, bool shared)
 		emr_db_fail(db, "saving the phrase");
 		goto fail;
 	}
-	if (!id)
+	bool created = id == 0;
+	if (created)
 		id = sqlite3_last_insert_rowid(emr_db_sqlite(db));
-	if (emr_audit(db, id ? "update" : "create", "phrases", id, 0, name) != 0)
+	if (emr_audit(db, created ? "create" : "update", "phrases", id, 0, name) != 0)
 		goto fail;
 	return emr_tx_commit(db);
 fail:

@@ -684,6 +684,24 @@ done:
 	return rc;
 }
 
+/* The local calendar day of a UTC instant ("" if it is not one). */
+static void local_day(const char *instant, char day[EMR_DATE_LEN])
+{
+	time_t t;
+	struct tm tm;
+	day[0] = '\0';
+	if (emr_instant_parse(instant, &t) && localtime_r(&t, &tm))
+		strftime(day, EMR_DATE_LEN, "%Y-%m-%d", &tm);
+}
+
+/* A record belongs to a visit when it was recorded against it, or, when
+ * it was recorded against no visit (vitals typed into the chart during
+ * the visit), when it was taken on the visit's day. */
+static bool of_visit(int64_t record_encounter, const char *record_day, int64_t visit_id, const char *visit_day)
+{
+	return record_encounter == visit_id || (record_encounter == 0 && strcmp(record_day, visit_day) == 0);
+}
+
 static int build_visit(emr_db *db, int64_t id, printout *p)
 {
 	emr_encounter e;
@@ -695,22 +713,29 @@ static int build_visit(emr_db *db, int64_t id, printout *p)
 	emr_observations vitals = {0}, labs = {0}, all = {0};
 	emr_medications meds = {0}, allmeds = {0};
 	int rc = -1;
+	char visit_day[EMR_DATE_LEN], day[EMR_DATE_LEN];
+	local_day(e.start_at, visit_day);
 	if (emr_observation_list(db, e.patient_id, NULL, "vital", EMR_CURRENT, 0, &all) != 0)
 		goto done;
-	for (size_t i = 0; i < all.n; i++)
-		if (all.items[i].encounter_id == id)
+	for (size_t i = 0; i < all.n; i++) {
+		local_day(all.items[i].effective_at, day);
+		if (of_visit(all.items[i].encounter_id, day, id, visit_day))
 			*emr_list_push(&vitals) = all.items[i];
+	}
 	emr_list_free(&all);
 	if (emr_observation_list(db, e.patient_id, NULL, "lab", EMR_CURRENT, 0, &all) != 0)
 		goto done;
-	for (size_t i = 0; i < all.n; i++)
-		if (all.items[i].encounter_id == id)
+	for (size_t i = 0; i < all.n; i++) {
+		local_day(all.items[i].effective_at, day);
+		if (of_visit(all.items[i].encounter_id, day, id, visit_day))
 			*emr_list_push(&labs) = all.items[i];
+	}
 	emr_list_free(&all);
 	if (emr_medication_list(db, e.patient_id, EMR_ALL, &allmeds) != 0)
 		goto done;
 	for (size_t i = 0; i < allmeds.n; i++)
-		if (allmeds.items[i].encounter_id == id && strcmp(allmeds.items[i].status, "entered-in-error") != 0)
+		if (of_visit(allmeds.items[i].encounter_id, allmeds.items[i].start_date, id, visit_day) &&
+		    strcmp(allmeds.items[i].status, "entered-in-error") != 0)
 			*emr_list_push(&meds) = allmeds.items[i];
 	emr_list_free(&allmeds);
 

@@ -198,4 +198,17 @@ run print summary E000001 -o "$TMP/link.txt"
 expect "a hard-linked output file is refused" 1
 [ "$(cat "$TMP/keep.txt")" = precious ] && ok "the refused file keeps its content" || bad "the refused file keeps its content"
 
+# A visit started in emr: the vitals typed into the chart that day and the
+# prescription written that day are that visit's, though recorded against
+# no visit (regression: the sections were always empty).
+run patient add --given Ana --family Ruiz --dob 1980-01-01 --sex female
+pid=$(printf '%s' "$OUT" | sed -n 's/^registered \(E[0-9]*\).*/\1/p')
+run vital add "$pid" --bp 130/85 --pulse 70
+run med add "$pid" --drug lisinopril --strength "10 mg" --form "oral tablet" --sig "Take 1 tablet by mouth daily" --rx
+run visit add "$pid" --reason "BP check"
+vid=$(printf '%s' "$OUT" | sed -n 's/^visit \([0-9]*\) started.*/\1/p')
+run print visit "$vid"
+expect "a visit's same-day vitals are printed" 0 "130/85"
+expect "a visit's same-day prescription is printed" 0 "lisinopril 10 mg"
+
 finish
