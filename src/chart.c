@@ -1,6 +1,7 @@
 /* chart: the queries behind the chart summary screen. */
 #include "emr/chart.h"
 
+#include "emr/perm.h"
 #include "emr/util.h"
 
 #include <string.h>
@@ -25,7 +26,12 @@ int emr_chart_load(emr_db *db, int64_t patient_id, emr_chart *out)
 	char today[EMR_DATE_LEN];
 	emr_today(today);
 	int rc = -1;
-	if (emr_patient_get(db, patient_id, &out->patient) == 0 &&
+	out->restricted = !emr_perm_allowed(db, EMR_PERM_CLINICAL_READ);
+	if (out->restricted) {
+		if (emr_patient_get(db, patient_id, &out->patient) == 0 &&
+		    emr_encounter_list(db, patient_id, EMR_CHART_VISITS, &out->visits) == 0)
+			rc = 0;
+	} else if (emr_patient_get(db, patient_id, &out->patient) == 0 &&
 	    emr_problem_list(db, patient_id, EMR_CURRENT, &out->problems) == 0 &&
 	    emr_medication_list(db, patient_id, EMR_CURRENT, &out->meds) == 0 &&
 	    emr_allergy_list(db, patient_id, EMR_CURRENT, &out->allergies) == 0 &&
@@ -40,7 +46,9 @@ int emr_chart_load(emr_db *db, int64_t patient_id, emr_chart *out)
 		if (!emr_age_text(out->patient.dob, on, out->age, sizeof out->age))
 			out->age[0] = '\0';
 	} else {
+		bool restricted = out->restricted;
 		emr_chart_free(out);
+		out->restricted = restricted;
 	}
 	return rc;
 }

@@ -2,10 +2,14 @@
 #include "emr/cli.h"
 
 #include "emr/audit.h"
+#include "emr/auth.h"
+#include "emr/cli_pass.h"
 #include "emr/output.h"
+#include "emr/perm.h"
 #include "emr/practice.h"
 #include "emr/util.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -185,17 +189,102 @@ static int user_add(emr_cli *cli, int argc, char **argv)
 	return EMR_EXIT_OK;
 }
 
+/* `emr user passwd [LOGIN]`: sets your own passphrase, or (a physician)
+ * another user's. */
+static int user_passwd(emr_cli *cli, int argc, char **argv)
+{
+	long pass_fd = -1;
+	const emr_opt opts[] = {
+		{"passphrase-fd", 0, EMR_OPT_INT, &pass_fd, "N  read the new passphrase from file descriptor N (first line)"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	int prc = parse_or_exit(cli, "user",
+	                        "user passwd [LOGIN] [--passphrase-fd N]\n\nSets your passphrase (at least 8 characters),"
+	                        " asked for to sign notes and to unlock the screen; a physician may set another user's."
+	                        "  Asked twice on the terminal with echo off; scripts give --passphrase-fd N."
+	                        "  $EMR_PASSPHRASE, when set, is used instead of asking: it is meant for tests, as"
+	                        " environment variables are visible to other processes of the same user.",
+	                        opts, argc, argv, pos, 1, &npos);
+	if (prc)
+		return prc > 0 ? EMR_EXIT_OK : EMR_EXIT_USAGE;
+	int rc = emr_cli_open_db(cli, true);
+	if (rc)
+		return rc;
+	emr_user target = cli->user;
+	if (npos == 1 && strcmp(pos[0], cli->user.login) != 0) {
+		if (strcmp(cli->user.role, "physician") != 0) {
+			emr_cli_error(cli, "user: only a physician may set another user's passphrase");
+			return EMR_EXIT_FAIL;
+		}
+		if (emr_user_get_by_login(cli->db, pos[0], &target) != 0) {
+			emr_cli_error(cli, "user: no user \"%s\"", pos[0]);
+			return EMR_EXIT_FAIL;
+		}
+	}
+	char pass[EMR_PASSPHRASE_MAX + 2];
+	char prompt[120];
+	snprintf(prompt, sizeof prompt, "new passphrase for %s: ", target.login);
+	rc = emr_cli_read_passphrase(cli, "user", pass_fd, prompt, true, pass, sizeof pass);
+	if (rc)
+		return rc;
+	int ok = emr_passphrase_set(cli->db, target.id, pass);
+	sodium_memzero(pass, sizeof pass);
+	if (ok != 0) {
+		emr_cli_error(cli, "user: %s", emr_db_error(cli->db));
+		return EMR_EXIT_FAIL;
+	}
+	fprintf(cli->out, "passphrase set for %s\n", target.login);
+	return EMR_EXIT_OK;
+}
+
+/* `emr user disable|enable LOGIN` and `emr user role LOGIN ROLE`: ADMIN
+ * (a physician), enforced by emr_user_set_active/emr_user_set_role. */
+static int user_admin(emr_cli *cli, int argc, char **argv)
+{
+	const char *sub = argv[0];
+	bool is_role = strcmp(sub, "role") == 0;
+	const emr_opt opts[] = {{0}};
+	const char *pos[2];
+	int npos;
+	int prc = parse_or_exit(cli, "user", is_role ? "user role LOGIN ROLE" : strcmp(sub, "disable") == 0 ? "user disable LOGIN" : "user enable LOGIN",
+	                        opts, argc, argv, pos, is_role ? 2 : 1, &npos);
+	if (prc)
+		return prc > 0 ? EMR_EXIT_OK : EMR_EXIT_USAGE;
+	if (npos != (is_role ? 2 : 1))
+		return emr_cli_usage(cli, "user", is_role ? "role needs a LOGIN and a ROLE" : "needs a LOGIN");
+	int rc = emr_cli_open_db(cli, true);
+	if (rc)
+		return rc;
+	int r = is_role ? emr_user_set_role(cli->db, pos[0], pos[1])
+	                : emr_user_set_active(cli->db, pos[0], strcmp(sub, "enable") == 0);
+	if (r != 0) {
+		emr_cli_error(cli, "%s", emr_db_error(cli->db));
+		return EMR_EXIT_FAIL;
+	}
+	if (is_role)
+		fprintf(cli->out, "user %s is now %s\n", pos[0], pos[1]);
+	else
+		fprintf(cli->out, "user %s %s\n", pos[0], strcmp(sub, "enable") == 0 ? "enabled" : "disabled");
+	return EMR_EXIT_OK;
+}
+
 int emr_cmd_user(emr_cli *cli, int argc, char **argv)
 {
+	if (argc >= 2 && (strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "role") == 0))
+		return user_admin(cli, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return user_list(cli, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return user_add(cli, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
+		return user_passwd(cli, argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs("usage: emr user add|list ...\n", cli->out);
+		fputs("usage: emr user add|list|passwd ...\n", cli->out);
 		return EMR_EXIT_OK;
 	}
-	return emr_cli_usage(cli, "user", "expected add or list");
+	return emr_cli_usage(cli, "user", "expected add, list or passwd");
 }
 
 /* ----------------------------------------------------------------- audit */
@@ -203,11 +292,13 @@ int emr_cmd_user(emr_cli *cli, int argc, char **argv)
 int emr_cmd_audit(emr_cli *cli, int argc, char **argv)
 {
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs("usage: emr audit verify\n", cli->out);
+		fputs("usage: emr audit verify|log ...\n", cli->out);
 		return EMR_EXIT_OK;
 	}
+	if (argc >= 2 && strcmp(argv[1], "log") == 0)
+		return emr_cmd_audit_log(cli, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "verify") != 0)
-		return emr_cli_usage(cli, "audit", "expected verify");
+		return emr_cli_usage(cli, "audit", "expected verify or log");
 	const char *pos[1];
 	int npos;
 	int prc = parse_or_exit(cli, "audit", "audit verify", NULL, argc - 1, argv + 1, pos, 0, &npos);

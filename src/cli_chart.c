@@ -361,10 +361,13 @@ static int patient_show(emr_cli *cli, int argc, char **argv)
 static int patient_edit(emr_cli *cli, int argc, char **argv)
 {
 	demo_args a = {0};
-	const emr_opt opts[] = {DEMOGRAPHIC_OPTS(a), {0}};
+	long seen = 0;   /* --version: the version this session read (0: the current one) */
+	const emr_opt opts[] = {DEMOGRAPHIC_OPTS(a),
+	                        {"version", 0, EMR_OPT_INT, &seen, "N  the version read; refuse if it changed since"},
+	                        {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "patient", "patient edit PATIENT [--given NAME] [--dob DATE] ... (any of add's options)", opts,
+	PARSE(cli, "patient", "patient edit PATIENT [--version N] [--given NAME] [--dob DATE] ... (any of add's options)", opts,
 	      argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "patient", "edit needs a PATIENT (MRN or id)");
@@ -372,6 +375,10 @@ static int patient_edit(emr_cli *cli, int argc, char **argv)
 	int rc = open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
+	if (seen < 0)
+		return emr_cli_usage(cli, "patient", "--version must be positive");
+	if (seen > 0)
+		p.version = seen;
 	if (!apply_demographics(cli, &a, &p))
 		return EMR_EXIT_FAIL;
 	rc = emr_patient_update(cli->db, &p);

@@ -7,6 +7,8 @@
  * save itself is refused (not UTF-8, changed meanwhile) the draft file is
  * kept and named, for `emr note edit ID --recover`. */
 #include "emr/cli.h"
+#include "emr/auth.h"
+#include "emr/cli_pass.h"
 
 #include "emr/editor.h"
 #include "emr/note.h"
@@ -16,6 +18,7 @@
 #include "emr/visit.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -618,14 +621,19 @@ static int note_edit(emr_cli *cli, int argc, char **argv)
 static int note_sign(emr_cli *cli, int argc, char **argv)
 {
 	bool force = false;
+	long pass_fd = -1;
 	const emr_opt opts[] = {
 		{"force", 0, EMR_OPT_FLAG, &force, "sign even though an unfinished editing session left unsaved text"},
+		{"passphrase-fd", 0, EMR_OPT_INT, &pass_fd, "N  read your passphrase from file descriptor N (first line)"},
 		{0},
 	};
 	const char *pos[1];
 	int npos;
 	PARSE(cli, "note", "note sign ID\n\nSigns a draft as you.  A signed note never changes again; corrections"
-	      " are addenda.", opts, argc, argv, pos, 1, &npos);
+	      " are addenda.\n\nAsks for your passphrase (set it with emr user passwd): on the terminal with echo"
+	      " off, or from --passphrase-fd N for scripts.  $EMR_PASSPHRASE, when set, is used instead of asking;"
+	      " it is meant for tests: environment variables are visible to other processes of the same user.",
+	      opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "note", "sign needs a note ID");
 	emr_note n;
@@ -644,6 +652,20 @@ static int note_sign(emr_cli *cli, int argc, char **argv)
 	free(left);
 	int64_t id = n.id;
 	emr_note_clear(&n);
+	if (!emr_passphrase_is_set(cli->db, cli->user.id)) {
+		emr_cli_error(cli, "note: signing needs your passphrase, and you have none: set one with emr user passwd");
+		return EMR_EXIT_FAIL;
+	}
+	char pass[EMR_PASSPHRASE_MAX + 2];
+	rc = emr_cli_read_passphrase(cli, "note", pass_fd, "passphrase to sign: ", false, pass, sizeof pass);
+	if (rc)
+		return rc;
+	int ok = emr_passphrase_check_for(cli->db, cli->user.id, pass, EMR_AUTH_SIGN);
+	sodium_memzero(pass, sizeof pass);
+	if (ok != 0) {
+		emr_cli_error(cli, "note: %s; note %lld is not signed", emr_db_error(cli->db), (long long)id);
+		return EMR_EXIT_FAIL;
+	}
 	if (emr_note_sign(cli->db, id) != 0)
 		return fail(cli);
 	if (emr_note_get(cli->db, id, &n) != 0)

@@ -3,6 +3,7 @@
 
 #include "emr/audit.h"
 #include "emr/codes.h"
+#include "emr/perm.h"
 #include "emr/util.h"
 
 #include <math.h>
@@ -216,6 +217,8 @@ static int validate_problem(emr_db *db, emr_problem *p)
 
 int emr_problem_add(emr_db *db, emr_problem *p)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "problem-add") != 0)
+		return -1;
 	if (check_patient(db, p->patient_id) != 0 || validate_problem(db, p) != 0)
 		return -1;
 	char now[EMR_INSTANT_LEN];
@@ -245,6 +248,8 @@ int emr_problem_add(emr_db *db, emr_problem *p)
 
 int emr_problem_resolve(emr_db *db, int64_t id, const char *resolved_date)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "problem-resolve") != 0)
+		return -1;
 	char today[EMR_DATE_LEN];
 	emr_today(today);
 	const char *date = resolved_date && *resolved_date ? resolved_date : today;
@@ -290,6 +295,8 @@ int emr_problem_resolve(emr_db *db, int64_t id, const char *resolved_date)
 
 int emr_problem_list(emr_db *db, int64_t patient_id, emr_which which, emr_problems *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "problem-list") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT " PROBLEM_COLS " FROM problems WHERE patient_id = ?1 AND (?2 OR status = 'active')"
 		" ORDER BY status = 'active' DESC, ifnull(onset_date, created_at) DESC, id DESC");
@@ -306,6 +313,8 @@ int emr_problem_list(emr_db *db, int64_t patient_id, emr_which which, emr_proble
 
 int emr_problem_get(emr_db *db, int64_t id, emr_problem *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "problem-get") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " PROBLEM_COLS " FROM problems WHERE id = ?1");
 	if (!st)
 		return -1;
@@ -326,6 +335,8 @@ int emr_problem_get(emr_db *db, int64_t id, emr_problem *out)
 
 int emr_problem_update(emr_db *db, emr_problem *p)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "problem-update") != 0)
+		return -1;
 	emr_problem cur;
 	if (emr_problem_get(db, p->id, &cur) != 0 || check_editable(db, "problem", p->id, cur.status) != 0)
 		return -1;
@@ -446,6 +457,8 @@ static int supersede_nkda(emr_db *db, int64_t patient_id, const char *now)
 
 int emr_allergy_add(emr_db *db, emr_allergy *a)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "allergy-add") != 0)
+		return -1;
 	if (check_patient(db, a->patient_id) != 0 || validate_allergy(db, a) != 0)
 		return -1;
 	int nkda, drug;
@@ -494,6 +507,8 @@ int emr_allergy_add(emr_db *db, emr_allergy *a)
 
 int emr_allergy_list(emr_db *db, int64_t patient_id, emr_which which, emr_allergies *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "allergy-list") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT " ALLERGY_COLS " FROM allergies WHERE patient_id = ?1 AND (?2 OR status = 'active')"
 		" ORDER BY status = 'active' DESC, severity = 'severe' DESC, substance, id");
@@ -510,6 +525,8 @@ int emr_allergy_list(emr_db *db, int64_t patient_id, emr_which which, emr_allerg
 
 int emr_allergy_get(emr_db *db, int64_t id, emr_allergy *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "allergy-get") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " ALLERGY_COLS " FROM allergies WHERE id = ?1");
 	if (!st)
 		return -1;
@@ -530,6 +547,8 @@ int emr_allergy_get(emr_db *db, int64_t id, emr_allergy *out)
 
 int emr_allergy_update(emr_db *db, emr_allergy *a)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "allergy-update") != 0)
+		return -1;
 	emr_allergy cur;
 	if (emr_allergy_get(db, a->id, &cur) != 0 || check_editable(db, "allergy", a->id, cur.status) != 0)
 		return -1;
@@ -636,6 +655,10 @@ static int validate_medication(emr_db *db, emr_medication *m)
 
 int emr_medication_add(emr_db *db, emr_medication *m)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "medication-add") != 0)
+		return -1;
+	if (m->is_prescription && emr_permit(db, EMR_PERM_PRESCRIBE, "prescription") != 0)
+		return -1;
 	if (check_patient(db, m->patient_id) != 0 || validate_medication(db, m) != 0 ||
 	    check_not_before_birth(db, m->patient_id, "start date", m->start_date))
 		return -1;
@@ -700,6 +723,8 @@ int emr_medication_add(emr_db *db, emr_medication *m)
 
 int emr_medication_stop(emr_db *db, int64_t id, const char *stop_date, const char *reason)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "medication-stop") != 0)
+		return -1;
 	if (!reason || !*reason) {
 		emr_db_set_error(db, "reason: say why the medication is stopped");
 		return -1;
@@ -753,6 +778,8 @@ int emr_medication_stop(emr_db *db, int64_t id, const char *stop_date, const cha
 
 int emr_medication_list(emr_db *db, int64_t patient_id, emr_which which, emr_medications *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "medication-list") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT " MED_COLS " FROM medications WHERE patient_id = ?1 AND (?2 OR status = 'active')"
 		" ORDER BY status = 'active' DESC, drug COLLATE NOCASE, id");
@@ -769,6 +796,8 @@ int emr_medication_list(emr_db *db, int64_t patient_id, emr_which which, emr_med
 
 int emr_medication_get(emr_db *db, int64_t id, emr_medication *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "medication-get") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT " MED_COLS " FROM medications WHERE id = ?1");
 	if (!st)
 		return -1;
@@ -789,6 +818,10 @@ int emr_medication_get(emr_db *db, int64_t id, emr_medication *out)
 
 int emr_medication_update(emr_db *db, emr_medication *m)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "medication-update") != 0)
+		return -1;
+	if (m->is_prescription && emr_permit(db, EMR_PERM_PRESCRIBE, "prescription") != 0)
+		return -1;
 	emr_medication cur;
 	if (emr_medication_get(db, m->id, &cur) != 0 || check_editable(db, "medication", m->id, cur.status) != 0)
 		return -1;
@@ -975,6 +1008,8 @@ static int insert_observation(emr_db *db, emr_observation *o)
 
 int emr_observation_add(emr_db *db, emr_observation *o)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "observation-add") != 0)
+		return -1;
 	if (check_patient(db, o->patient_id) != 0 || prepare_observation(db, o) != 0)
 		return -1;
 	if (emr_tx_begin(db) != 0)
@@ -989,6 +1024,8 @@ int emr_observation_add(emr_db *db, emr_observation *o)
 
 int emr_observation_get(emr_db *db, int64_t id, emr_observation *out, char *kind_out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "observation-get") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT " OBS_COLS ", l.kind FROM observations o JOIN loinc l ON l.code = o.loinc WHERE o.id = ?1");
 	if (!st)
@@ -1012,6 +1049,8 @@ int emr_observation_get(emr_db *db, int64_t id, emr_observation *out, char *kind
 int emr_observation_list(emr_db *db, int64_t patient_id, const char *loinc, const char *kind,
                          emr_which which, int limit, emr_observations *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "observation-list") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT " OBS_COLS " FROM observations o JOIN loinc l ON l.code = o.loinc"
 		" WHERE o.patient_id = ?1 AND (?2 IS NULL OR o.loinc = ?2) AND (?3 IS NULL OR l.kind = ?3)"
@@ -1223,6 +1262,8 @@ static int record_one(emr_db *db, int64_t patient_id, const emr_vitals *v, const
 
 int emr_vitals_record(emr_db *db, int64_t patient_id, emr_vitals *v, double *bmi_out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "vitals-record") != 0)
+		return -1;
 	if (bmi_out)
 		*bmi_out = NAN;
 	emr_patient p;
@@ -1314,6 +1355,8 @@ static void imm_from_row(sqlite3_stmt *st, emr_immunization *im)
 
 int emr_immunization_add(emr_db *db, emr_immunization *im)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "immunization-add") != 0)
+		return -1;
 	static const char *const sites[] = {"", "left deltoid", "right deltoid", "left thigh", "right thigh",
 	                                    "left arm", "right arm", "oral", "intranasal", "other"};
 	static const char *const routes[] = {"", "IM", "SC", "ID", "PO", "IN", "other"};
@@ -1378,6 +1421,8 @@ int emr_immunization_add(emr_db *db, emr_immunization *im)
 
 int emr_immunization_list(emr_db *db, int64_t patient_id, emr_which which, emr_immunizations *out)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "immunization-list") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT " IMM_COLS " FROM immunizations i JOIN cvx c ON c.code = i.cvx"
 		" WHERE i.patient_id = ?1 AND (?2 OR i.status <> 'entered-in-error')"
@@ -1425,6 +1470,8 @@ static const struct {
 
 int emr_record_retire(emr_db *db, emr_record_kind kind, int64_t id, const char *reason)
 {
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "record-retire") != 0)
+		return -1;
 	if (!reason || !*reason) {
 		emr_db_set_error(db, "reason: say why the record was entered in error");
 		return -1;

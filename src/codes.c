@@ -13,6 +13,7 @@
 #include "emr/codes.h"
 
 #include "emr/embedded.h"
+#include "emr/perm.h"
 #include "emr/util.h"
 
 #include <ctype.h>
@@ -478,6 +479,8 @@ static int release_from_name(const char *path)
 
 int emr_icd10_import_file(emr_db *db, const char *path, int release, emr_icd10_stats *stats)
 {
+	if (emr_permit(db, EMR_PERM_ADMIN, "codes import") != 0)
+		return -1;
 	if (stats)
 		*stats = (emr_icd10_stats){.release = release};
 	if (release == 0 && (release = release_from_name(path)) == 0) {

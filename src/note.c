@@ -5,6 +5,7 @@
 #include "emr/note.h"
 
 #include "emr/audit.h"
+#include "emr/perm.h"
 #include "emr/clinical.h"
 #include "emr/codes.h"
 #include "emr/embedded.h"
@@ -144,6 +145,8 @@ static int check_template_name(emr_db *db, const char *name)
 
 int emr_template_save(emr_db *db, const char *name, const char *body, bool make_default)
 {
+	if (emr_permit(db, EMR_PERM_ADMIN, "template save") != 0)
+		return -1;
 	if (check_template_name(db, name) != 0)
 		return -1;
 	if (!body || !emr_utf8_valid(body, strlen(body))) {
@@ -278,6 +281,8 @@ int emr_phrase_list(emr_db *db, emr_phrases *out)
 
 int emr_phrase_save(emr_db *db, const char *name, const char *body, bool shared)
 {
+	if (shared && emr_permit(db, EMR_PERM_ADMIN, "shared phrase save") != 0)
+		return -1;
 	if (name && name[0] == '.')
 		name++;
 	size_t n = name ? strlen(name) : 0;
@@ -960,6 +965,8 @@ void emr_addenda_free(emr_addenda *list)
 
 int emr_addendum_add(emr_db *db, int64_t note_id, const char *body, int64_t *id_out)
 {
+	if (emr_permit(db, EMR_PERM_NOTE_WRITE, "addendum add") != 0)
+		return -1;
 	if (!body || !emr_utf8_valid(body, strlen(body))) {
 		emr_db_set_error(db, "addendum: not valid UTF-8 text");
 		return -1;
@@ -1022,6 +1029,8 @@ fail:
 
 int emr_addendum_list(emr_db *db, int64_t note_id, emr_addenda *out)
 {
+	if (emr_permit(db, EMR_PERM_NOTE_READ, "addendum list") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT a.id, a.note_id, a.author_id, ifnull(u.display_name, ''), ifnull(u.credentials, ''), a.body,"
 		" a.created_at FROM note_addenda a LEFT JOIN users u ON u.id = a.author_id"
@@ -1491,6 +1500,8 @@ static int run_search(emr_db *db, const char *fts, int64_t patient_id, int limit
 
 int emr_note_search(emr_db *db, const char *query, int64_t patient_id, int limit, emr_note_hits *out)
 {
+	if (emr_permit(db, EMR_PERM_NOTE_READ, "note search") != 0)
+		return -1;
 	if (!query || !emr_utf8_valid(query, strlen(query))) {
 		emr_db_set_error(db, "search: the query is not valid UTF-8 text");
 		return -1;

@@ -75,7 +75,34 @@ static json_t *cell_json(emr_col_type type, const char *s)
 
 void emr_json_print(json_t *v, FILE *f)
 {
-	json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!s) {
+		json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', f);
+		return;
+	}
+	/* jansson escapes C0 controls; also escape the C1 controls (U+0080..
+	 * U+009F, 8-bit CSI and OSC), the bidirectional overrides and
+	 * isolates (U+200E/F, U+202A..U+202E, U+2066..U+2069) and the line
+	 * separators U+2028/9, so JSON read on a terminal cannot drive it or
+	 * reorder what it shows.  They only occur inside strings, where backslash-u
+	 * escapes mean the same text. */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned cp = 0;
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			cp = p[1];
+		else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xA8 && p[2] <= 0xAE)))
+			cp = 0x2000 + (p[2] - 0x80);
+		else if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+			cp = 0x2040 + (p[2] - 0x80);
+		if (!cp) {
+			fputc(*p, f);
+			continue;
+		}
+		fprintf(f, "\\u%04X", cp);
+		p += cp < 0x100 ? 1 : 2;
+	}
+	free(s);
 	fputc('\n', f);
 }
 

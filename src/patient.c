@@ -3,6 +3,7 @@
 
 #include "emr/audit.h"
 #include "emr/normalize.h"
+#include "emr/perm.h"
 #include "emr/util.h"
 
 #include <stdlib.h>
@@ -259,6 +260,8 @@ static bool mrn_taken(emr_db *db, const char *mrn, int64_t except_id)
 
 int emr_patient_add(emr_db *db, emr_patient *p)
 {
+	if (emr_permit(db, EMR_PERM_DEMOGRAPHICS, "patient add") != 0)
+		return -1;
 	char today[EMR_DATE_LEN], now[EMR_INSTANT_LEN];
 	emr_today(today);
 	emr_now_instant(now);
@@ -301,6 +304,8 @@ fail:
 
 int emr_patient_update(emr_db *db, emr_patient *p)
 {
+	if (emr_permit(db, EMR_PERM_DEMOGRAPHICS, "patient edit") != 0)
+		return -1;
 	char today[EMR_DATE_LEN], now[EMR_INSTANT_LEN];
 	emr_today(today);
 	emr_now_instant(now);
@@ -355,6 +360,8 @@ fail:
 
 int emr_patient_retire(emr_db *db, int64_t id, const char *reason, const char *deceased_date)
 {
+	if (emr_permit(db, EMR_PERM_DEMOGRAPHICS, "patient retire") != 0)
+		return -1;
 	emr_patient p;
 	if (!reason || !*reason) {
 		emr_db_set_error(db, "reason: say why the chart is being retired");

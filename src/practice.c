@@ -4,6 +4,7 @@
 #include "emr/audit.h"
 #include "emr/codes.h"
 #include "emr/embedded.h"
+#include "emr/perm.h"
 #include "emr/util.h"
 
 #include <pwd.h>
@@ -87,6 +88,8 @@ static bool valid_login(const char *s)
 
 int emr_user_add(emr_db *db, emr_user *u)
 {
+	if (emr_permit(db, EMR_PERM_ADMIN, "user add") != 0)
+		return -1;
 	if (!valid_login(u->login)) {
 		emr_db_set_error(db, "login \"%s\": use 1-64 letters, digits, '.', '_' or '-'", u->login);
 		return -1;

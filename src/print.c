@@ -18,6 +18,7 @@
 #include "emr/markdown.h"
 #include "emr/note.h"
 #include "emr/patient.h"
+#include "emr/perm.h"
 #include "emr/practice.h"
 #include "emr/util.h"
 #include "emr/visit.h"
@@ -1463,6 +1464,11 @@ int emr_print(emr_db *db, emr_print_kind kind, int64_t id, emr_print_format fmt,
 		emr_db_set_error(db, "unknown printout or format");
 		return -1;
 	}
+	char what[64];
+	snprintf(what, sizeof what, "print %s %lld", kind_names[kind], (long long)id);
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, what) != 0 ||
+	    ((kind == EMR_PRINT_NOTE || kind == EMR_PRINT_VISIT) && emr_permit(db, EMR_PERM_NOTE_READ, what) != 0))
+		return -1;
 	printout p = {0};
 	if (emr_practice_get(db, &p.practice) != 0)
 		return -1;

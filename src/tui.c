@@ -2,6 +2,7 @@
  * help overlay and the drawing helpers under every screen. */
 #include "emr/tui.h"
 
+#include "emr/auth.h"
 #include "emr/datetime.h"
 #include "emr/lineedit.h"
 #include "emr/patient.h"
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <unistr.h>
 #include <wchar.h>
 
 /* ------------------------------------------------------------- drawing */
@@ -296,14 +298,144 @@ bool tui_pop_to_bottom(tui_app *app)
 
 /* -------------------------------------------------------------- input */
 
+/* ---------------------------------------------------------- idle lock */
+
+static double mono_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One key of a masked passphrase field: 1 on Enter, -1 on Esc/Ctrl-C,
+ * 0 otherwise. */
+static int secret_key(emr_lineedit *le, int key)
+{
+	switch (key) {
+	case '\n': case '\r': case TUI_KEYCODE(KEY_ENTER):
+		return 1;
+	case TUI_KEY_ESC: case TUI_CTRL('c'):
+		return -1;
+	case TUI_KEYCODE(KEY_BACKSPACE): case 127: case 8:
+		emr_le_backspace(le);
+		return 0;
+	case TUI_CTRL('u'):
+		emr_le_kill_line(le);
+		return 0;
+	default:
+		if (key >= 32 && key < (1 << 24))
+			emr_le_insert(le, (uint32_t)key);
+		return 0;
+	}
+}
+
+/* As many '*' as the text has characters, at most max. */
+static void stars(const char *text, char *out, size_t max)
+{
+	size_t n = u8_mbsnlen((const uint8_t *)text, strlen(text));
+	if (n > max - 1)
+		n = max - 1;
+	memset(out, '*', n);
+	out[n] = '\0';
+}
+
+/* The locked screen: nothing of the chart, only who is locked out and
+ * the masked field. */
+static void paint_lock(tui_app *app, const char *text, const char *msg, bool no_pass)
+{
+	erase();
+	int y = LINES / 2 - 2;
+	if (y < 0)
+		y = 0;
+	char line[400];
+	snprintf(line, sizeof line, app->plain_ascii ? "emr is locked - %s - %s" : "emr is locked — %s — %s",
+	         app->cli->user.display_name, no_pass ? "no passphrase is set" : "enter your passphrase");
+	attron(A_BOLD);
+	tui_text(y, 2, COLS - 4, line);
+	attroff(A_BOLD);
+	int cy = y + 2, cx = 2;
+	if (no_pass) {
+		tui_text(y + 2, 2, COLS - 4, "no passphrase is set: press Enter to quit emr (set one with emr user passwd)");
+		curs_set(0);
+	} else {
+		char st[80];
+		stars(text, st, sizeof st);
+		cx = 2 + tui_text(y + 2, 2, COLS - 4, "passphrase: ");
+		cx += tui_text(y + 2, cx, COLS - cx - 1, st);
+		if (msg && *msg) {
+			attron(A_BOLD);
+			tui_text(y + 4, 2, COLS - 4, msg);
+			attroff(A_BOLD);
+		}
+		curs_set(1);
+	}
+	move(cy, cx < COLS ? cx : COLS - 1);
+	refresh();
+}
+
+/* Blanks the screen until the user's passphrase is entered.  A user
+ * without a passphrase can only quit. */
+static void tui_lock(tui_app *app)
+{
+	bool no_pass = !emr_passphrase_is_set(app->db, app->cli->user.id);
+	emr_lineedit le = {.max = 1024};
+	char msg[160] = "";
+	clear();
+	for (;;) {
+		paint_lock(app, emr_le_text(&le), msg, no_pass);
+		wint_t ch;
+		int r = get_wch(&ch);
+		if (r == ERR)
+			continue;
+		int key = r == KEY_CODE_YES ? TUI_KEYCODE(ch) : (int)ch;
+		if (key == TUI_KEYCODE(KEY_RESIZE))
+			continue;
+		if (no_pass) {
+			if (key == '\n' || key == '\r' || key == TUI_KEYCODE(KEY_ENTER)) {
+				emr_le_free(&le);
+				endwin();
+				fprintf(stderr, "emr: locked without a passphrase; set one with emr user passwd\n");
+				exit(EMR_EXIT_FAIL);
+			}
+			continue;
+		}
+		int done = secret_key(&le, key);
+		if (done < 0)
+			emr_le_kill_line(&le);
+		if (done <= 0)
+			continue;
+		if (!*emr_le_text(&le))
+			continue;
+		paint_lock(app, "", "checking...", false);
+		int ok = emr_passphrase_check(app->db, app->cli->user.id, emr_le_text(&le));
+		emr_le_kill_line(&le);
+		if (ok == 0)
+			break;
+		snprintf(msg, sizeof msg, "wrong passphrase: still locked");
+		flushinp();
+	}
+	emr_le_free(&le);
+	app->idle_since = mono_now();
+	curs_set(0);
+	clearok(curscr, TRUE);
+}
+
 /* Reads one key: a character (a Unicode code point) or a curses key code
- * marked with TUI_KEYCODE.  Returns false on ERR. */
-static bool read_key(int *key)
+ * marked with TUI_KEYCODE.  Returns false on ERR, and after an idle lock
+ * (so that the caller repaints). */
+static bool read_key(tui_app *app, int *key)
 {
 	wint_t ch;
-	int r = get_wch(&ch);
-	if (r == ERR)
-		return false;
+	int r;
+	while ((r = get_wch(&ch)) == ERR) {
+		if (app->idle_seconds <= 0)
+			return false;
+		if (mono_now() - app->idle_since >= app->idle_seconds) {
+			tui_lock(app);
+			return false;
+		}
+	}
+	app->idle_since = mono_now();
 	*key = r == KEY_CODE_YES ? TUI_KEYCODE(ch) : (int)ch;
 	return true;
 }
@@ -332,7 +464,7 @@ bool tui_confirm(tui_app *app, const char *question)
 	for (;;) {
 		paint_prompt(app, question, NULL, false);
 		int key;
-		if (!read_key(&key))
+		if (!read_key(app, &key))
 			continue;
 		if (key == 'y' || key == 'Y')
 			return true;
@@ -350,7 +482,7 @@ bool tui_prompt(tui_app *app, const char *question, char *buf, size_t n)
 		paint_prompt(app, question, emr_le_text(&le), true);
 		/* Place the cursor where the editor's cursor is. */
 		int key;
-		if (!read_key(&key))
+		if (!read_key(app, &key))
 			continue;
 		switch (key) {
 		case '\n': case '\r': case TUI_KEYCODE(KEY_ENTER):
@@ -378,6 +510,26 @@ bool tui_prompt(tui_app *app, const char *question, char *buf, size_t n)
 		emr_strlcpy(buf, emr_le_text(&le), n);
 	emr_le_free(&le);
 	return ok;
+}
+
+bool tui_prompt_secret(tui_app *app, const char *question, char *buf, size_t n)
+{
+	emr_lineedit le = {.max = n - 1};
+	int done = 0;
+	while (!done) {
+		char st[80];
+		stars(emr_le_text(&le), st, sizeof st);
+		paint_prompt(app, question, st, true);
+		int key;
+		if (!read_key(app, &key))
+			continue;
+		done = secret_key(&le, key);
+	}
+	if (done > 0)
+		emr_strlcpy(buf, emr_le_text(&le), n);
+	emr_le_kill_line(&le);
+	emr_le_free(&le);
+	return done > 0;
 }
 
 /* ------------------------------------------------------- global keys */
@@ -547,6 +699,19 @@ static void init_colors(tui_app *app)
 	init_pair(TUI_PAIR_WARN, COLOR_YELLOW, -1);
 }
 
+/* EMR_IDLE_SECONDS (for tests), else the practice's idle_timeout_min;
+ * 0 = never lock. */
+static int idle_seconds(tui_app *app)
+{
+	const char *s = getenv("EMR_IDLE_SECONDS");
+	if (s && *s)
+		return atoi(s);
+	emr_practice p;
+	if (emr_practice_get(app->db, &p) != 0)
+		return 600;
+	return p.idle_timeout_min > 0 ? p.idle_timeout_min * 60 : 0;
+}
+
 int tui_run(emr_cli *cli, tui_view *(*first)(tui_app *app))
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -579,6 +744,9 @@ int tui_run(emr_cli *cli, tui_view *(*first)(tui_app *app))
 	const char *timing = getenv("EMR_KEY_TIMING");
 	if (timing && *timing)
 		app.key_timing = fopen(timing, "a");
+	app.idle_seconds = idle_seconds(&app);
+	app.idle_since = mono_now();
+	timeout(app.idle_seconds > 0 ? 1000 : -1);
 	tui_push(&app, first(&app));
 	struct timespec t0 = {0, 0};
 	int timed_key = 0;
@@ -592,7 +760,7 @@ int tui_run(emr_cli *cli, tui_view *(*first)(tui_app *app))
 			fflush(app.key_timing);
 		}
 		int key;
-		if (!read_key(&key))
+		if (!read_key(&app, &key))
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		timed_key = key;

@@ -17,6 +17,7 @@
 
 #include "emr/chart.h"
 #include "emr/codes.h"
+#include "emr/perm.h"
 #include "emr/plot.h"
 #include "emr/ui_forms.h"
 #include "emr/ui_note.h"
@@ -346,6 +347,7 @@ static void reselect(chart_view *cv, int p, int64_t id)
 
 /* Rows pane p shows on the current screen (see the layout below). */
 static int pane_rows(const chart_view *cv, int p);
+static const char *restricted_text(const tui_app *app);
 
 /* Reads the chart again: after opening it, after a change, on resume. */
 static void chart_reload(tui_app *app, chart_view *cv)
@@ -1107,7 +1109,9 @@ static void draw_header(const tui_app *app, const chart_view *cv, int y, int x, 
 
 	line_begin(&ln, app, y + 1, x, w, false);
 	line_field(&ln, 1, "", 0, false);
-	if (cv->allergy_state == ALLERGY_UNKNOWN) {
+	if (cv->chart.restricted) {
+		line_text(&ln, restricted_text(app), TUI_PAIR_DIM);
+	} else if (cv->allergy_state == ALLERGY_UNKNOWN) {
 		line_text(&ln, "Allergies not recorded", TUI_PAIR_WARN);
 	} else {
 		line_text(&ln, "Allergies: ", TUI_PAIR_TITLE);
@@ -1431,8 +1435,19 @@ static void draw_visit(line *ln, const chart_view *cv, int i)
 	}
 }
 
-static const char *empty_text(const chart_view *cv, int p)
+/* Front desk and billing see demographics and visits only. */
+static const char *restricted_text(const tui_app *app)
 {
+	char role[16] = "";
+	emr_actor_role(app->db, role, sizeof role);
+	return strcmp(role, "biller") == 0 ? "Clinical information is not available to the billing role"
+	                                   : "Clinical information is not available to the front desk role";
+}
+
+static const char *empty_text(const tui_app *app, const chart_view *cv, int p)
+{
+	if (cv->chart.restricted && p != P_VISITS)
+		return restricted_text(app);
 	switch (p) {
 	case P_PROBLEMS: return cv->history ? "No problems recorded" : "No active problems";
 	case P_MEDS: return cv->history ? "No medications recorded" : "No active medications";
@@ -1529,7 +1544,7 @@ static void draw_pane(const tui_app *app, const chart_view *cv, int p, prect r, 
 		line_begin(&ln, app, r.y + 1 + row, r.x, r.w, focused && i == sel && i < n);
 		if (n == 0 && row == 0) {
 			line_field(&ln, 1, "", 0, false);
-			line_field(&ln, REST, empty_text(cv, p), p == P_ALLERGIES ? TUI_PAIR_WARN : TUI_PAIR_DIM, false);
+			line_field(&ln, REST, empty_text(app, cv, p), p == P_ALLERGIES ? TUI_PAIR_WARN : TUI_PAIR_DIM, false);
 		} else if (i < n) {
 			switch (p) {
 			case P_PROBLEMS: draw_problem(&ln, cv, i, code_w, onset_w); break;

@@ -17,6 +17,7 @@
  * note offers to recover it. */
 #include "emr/ui_note.h"
 
+#include "emr/auth.h"
 #include "emr/editor.h"
 #include "emr/form.h"
 #include "emr/markdown.h"
@@ -29,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -794,6 +796,22 @@ static int act_sign(tui_app *app, tui_view *v)
 	}
 	if (!tui_confirm(app, "Sign this note? It cannot be changed afterwards, only added to (y/n)")) {
 		tui_message(app, "Not signed");
+		return TUI_REDRAW;
+	}
+	if (!emr_passphrase_is_set(app->db, app->cli->user.id)) {
+		tui_error(app, "Not signed: signing needs your passphrase; set one first (emr user passwd)");
+		return TUI_REDRAW;
+	}
+	char pass[EMR_PASSPHRASE_MAX + 2];
+	if (!tui_prompt_secret(app, "Passphrase to sign:", pass, sizeof pass)) {
+		tui_message(app, "Not signed");
+		return TUI_REDRAW;
+	}
+	tui_message(app, "Checking the passphrase...");
+	int ok = emr_passphrase_check_for(app->db, app->cli->user.id, pass, EMR_AUTH_SIGN);
+	sodium_memzero(pass, sizeof pass);
+	if (ok != 0) {
+		tui_error(app, "Not signed: %s", emr_db_error(app->db));
 		return TUI_REDRAW;
 	}
 	if (emr_note_sign(app->db, nv->note_id) != 0) {

@@ -2,8 +2,10 @@
 #include "emr/visit.h"
 
 #include "emr/audit.h"
+#include "emr/perm.h"
 #include "emr/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,8 @@ static const char *const encounter_types[] = {"office", "telehealth", "phone", "
 
 int emr_encounter_add(emr_db *db, emr_encounter *e)
 {
+	if (emr_permit(db, EMR_PERM_SCHEDULE, "visit add") != 0)
+		return -1;
 	emr_patient p;
 	if (emr_patient_get(db, e->patient_id, &p) != 0)
 		return -1;
@@ -150,6 +154,8 @@ int emr_encounter_list(emr_db *db, int64_t patient_id, int limit, emr_encounters
 
 int emr_note_add(emr_db *db, int64_t encounter_id, const char *template_name, const char *body, int64_t *id_out)
 {
+	if (emr_permit(db, EMR_PERM_NOTE_WRITE, "note add") != 0)
+		return -1;
 	emr_encounter e;
 	if (emr_encounter_get(db, encounter_id, &e) != 0)
 		return -1;
@@ -195,6 +201,8 @@ fail:
 
 int emr_note_get(emr_db *db, int64_t id, emr_note *out)
 {
+	if (emr_permit(db, EMR_PERM_NOTE_READ, "note read") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT id, encounter_id, patient_id, author_id, ifnull(signed_by, 0), template, body, status,"
 		" ifnull(signed_at, ''), created_at, updated_at, version FROM notes WHERE id = ?1");
@@ -227,6 +235,8 @@ int emr_note_get(emr_db *db, int64_t id, emr_note *out)
 
 int emr_note_save(emr_db *db, int64_t id, int64_t version, const char *body)
 {
+	if (emr_permit(db, EMR_PERM_NOTE_WRITE, "note save") != 0)
+		return -1;
 	if (!emr_utf8_valid(body, strlen(body))) {
 		emr_db_set_error(db, "note: not valid UTF-8 text");
 		return -1;
@@ -277,6 +287,12 @@ int emr_note_sign(emr_db *db, int64_t id)
 	emr_note n;
 	if (emr_note_get(db, id, &n) != 0)
 		return -1;
+	char what[64];
+	snprintf(what, sizeof what, "note sign %lld", (long long)id);
+	if (emr_permit_sign(db, n.author_id, what) != 0) {
+		emr_note_clear(&n);
+		return -1;
+	}
 	int64_t patient_id = n.patient_id;
 	char status[17];
 	emr_strlcpy(status, n.status, sizeof status);

@@ -30,6 +30,8 @@ typedef struct emr_chart {
 	emr_observations labs;        /* newest first */
 	emr_immunizations immunizations;
 	emr_encounters visits;        /* newest first, with note status */
+	bool restricted;              /* the role may not read clinical records (front desk,
+	                                 biller): only patient, age and visits are loaded */
 } emr_chart;
 
 /* Loads the chart of patient_id; -1 with the error set on failure (the

@@ -88,5 +88,10 @@ int emr_cmd_note(emr_cli *cli, int argc, char **argv);      /* src/cli_note.c */
 int emr_cmd_template(emr_cli *cli, int argc, char **argv);  /* src/cli_note.c */
 int emr_cmd_phrase(emr_cli *cli, int argc, char **argv);    /* src/cli_note.c */
 int emr_cmd_search(emr_cli *cli, int argc, char **argv);    /* src/cli_note.c */
+int emr_cmd_audit_log(emr_cli *cli, int argc, char **argv); /* src/cli_trust.c */
+int emr_cmd_backup(emr_cli *cli, int argc, char **argv);    /* src/cli_trust.c */
+int emr_cmd_restore(emr_cli *cli, int argc, char **argv);   /* src/cli_trust.c */
+int emr_cmd_check(emr_cli *cli, int argc, char **argv);     /* src/cli_trust.c */
+int emr_cmd_report(emr_cli *cli, int argc, char **argv);    /* src/cli_trust.c */
 
 #endif

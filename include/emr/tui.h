@@ -107,6 +107,10 @@ struct tui_app {
 	/* When EMR_KEY_TIMING names a file, each key's time from arrival to
 	 * the updated screen is appended to it (for make bench). */
 	FILE *key_timing;
+	/* Automatic logoff: after idle_seconds without a key (0 = never) the
+	 * screen is blanked until the user's passphrase is entered. */
+	int idle_seconds;
+	double idle_since;                 /* CLOCK_MONOTONIC seconds */
 };
 
 /* Colour pairs (used only when app->colors). */
@@ -132,6 +136,9 @@ bool tui_confirm(tui_app *app, const char *question);
 /* Asks for a line of text on the status line (Esc cancels -> false).
  * buf holds the initial text and receives the answer. */
 bool tui_prompt(tui_app *app, const char *question, char *buf, size_t n);
+/* The same for a passphrase: each character shows as '*'; no initial
+ * text.  buf receives the answer (the caller wipes it after use). */
+bool tui_prompt_secret(tui_app *app, const char *question, char *buf, size_t n);
 /* Pops every view above the bottom one (the patient list), asking before
  * discarding typed data; false if the user chose to stay. */
 bool tui_pop_to_bottom(tui_app *app);

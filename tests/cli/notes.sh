@@ -170,6 +170,21 @@ expect "an empty text does not blank a draft" 1 "" "the new text is empty; the d
 [ "$(version 1)" = "$v" ] && ok "the draft kept its text" || bad "the draft kept its text"
 run note edit 2 --text "" --force
 expect "--force empties a draft" 0 "saved note 2"
+
+# ------------------------------------------------------------ passphrases
+run note sign 2
+expect "no passphrase set: signing says how to set one" 1 "" "emr user passwd"
+printf 'short\n' >"$TMP/pass"
+run user passwd --passphrase-fd 3 3<"$TMP/pass"
+expect "a passphrase under 8 characters is refused" 1 "" "at least 8"
+printf 'river side 42\n' >"$TMP/pass"
+run user passwd --passphrase-fd 3 3<"$TMP/pass"
+expect "user passwd --passphrase-fd" 0 "passphrase set for drtest"
+case "$(sql "SELECT pass_hash FROM users WHERE login = 'drtest'")" in
+'$argon2id$'*) ok "the hash is Argon2id" ;; *) bad "the hash is Argon2id" ;; esac
+run user passwd </dev/null
+expect "no terminal, no --passphrase-fd: refused" 2 "" "passphrase-fd"
+EMR_PASSPHRASE='river side 42'; export EMR_PASSPHRASE
 run note sign 2
 expect "an empty note cannot be signed" 1 "" "an empty note cannot be signed"
 
@@ -232,8 +247,15 @@ run note edit 1
 # ---------------------------------------------------- signing and addenda
 run note addendum 1 --text "Too early."
 expect "no addendum on a draft" 1 "" "is a draft: edit it instead"
-run note sign 1
+EMR_PASSPHRASE='wrong passphrase' run note sign 1
+expect "a wrong passphrase does not sign" 1 "" "wrong passphrase; note 1 is not signed"
+[ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'unlock-failed' AND detail LIKE '%signing%'")" = 1 ] && ok "the failure is audited" || bad "the failure is audited"
+[ "$(sql "SELECT status FROM notes WHERE id = 1")" = draft ] && ok "still a draft" || bad "still a draft"
+unset EMR_PASSPHRASE
+printf 'river side 42\n' >"$TMP/pass"
+run note sign 1 --passphrase-fd 3 3<"$TMP/pass"
 expect "note sign" 0 "signed note 1 (Dana Test, MD, 2026-11-25T15:00:00Z)"
+EMR_PASSPHRASE='river side 42'; export EMR_PASSPHRASE
 run visit list E000001
 expect "visit list shows the signer" 0 "signed  Dana Test"
 EDITOR=true

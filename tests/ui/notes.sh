@@ -99,6 +99,8 @@ chmod +x "$TMP/conflict"
 "$EMR_BIN" init --practice "Riverside Family Medicine" --name "Dana Test" --login drtest --no-codes >/dev/null 2>&1 ||
 	{ bad "init"; finish; exit 1; }
 e() { "$EMR_BIN" "$@" >/dev/null 2>"$TMP/err" || { RC=$?; ERR=$(cat "$TMP/err"); OUT=""; bad "setup: emr $*"; }; }
+printf 'cold air 2026\n' >"$TMP/pass"
+e user passwd --passphrase-fd 3 3<"$TMP/pass"
 e patient add --given Maria --family Garcia --dob 1990-03-14 --sex female
 e allergy add E000001 --substance penicillin --reaction hives --severity moderate
 e med add E000001 --drug albuterol --strength "90 mcg" --form "inhaler" --sig "2 puffs every 4 hours as needed"
@@ -250,6 +252,19 @@ check "the draft opens" "DRAFT"
 keys s
 check_status "s asks before signing" "Sign this note?"
 keys y
+check_status "then asks for the passphrase, masked" "Passphrase to sign:"
+keys -l "wrong one"
+check_status "the passphrase shows as stars" "Passphrase to sign: \*\*\*\*\*\*\*\*\*$"
+keys Enter
+check_status "a wrong passphrase does not sign" "Not signed: wrong passphrase"
+db_ok "still a draft" "select status from notes where id = 1" "draft"
+db_ok "the failure is audited" "select count(*) from audit_events where action = 'unlock-failed'" "1"
+keys s
+check_status "s asks again" "Sign this note?"
+keys y
+check_status "the passphrase again" "Passphrase to sign:"
+keys -l "cold air 2026"
+keys Enter
 check "the note is signed" "SIGNED"
 check "the signer and time are shown" "Signed by Dana Test on 2026-11-25"
 db_ok "signed in the database" "select status from notes where id = 1" "signed"
