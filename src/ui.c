@@ -3,6 +3,8 @@
  * registry of every view's keymap, for `emr keys`. */
 #include "emr/ui.h"
 
+#include "emr/audit.h"
+
 #include "emr/tui.h"
 #include "emr/ui_chart.h"
 #include "emr/ui_forms.h"
@@ -14,6 +16,12 @@
 
 int emr_ui_run(emr_cli *cli)
 {
+	/* Starting the screen is a login in the audit log's sense: from here
+	 * on, this user is looking at charts. */
+	if (emr_audit(cli->db, "login", "users", cli->user.id, 0, "screen") != 0) {
+		emr_cli_error(cli, "%s", emr_db_error(cli->db));
+		return EMR_EXIT_FAIL;
+	}
 	return tui_run(cli, ui_patients_new);
 }
 
