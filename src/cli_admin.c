@@ -281,10 +281,10 @@ int emr_cmd_user(emr_cli *cli, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
 		return user_passwd(cli, argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs("usage: emr user add|list|passwd ...\n", cli->out);
+		fputs("usage: emr user add|list|passwd|disable|enable|role ...  (see emr user SUB --help)\n", cli->out);
 		return EMR_EXIT_OK;
 	}
-	return emr_cli_usage(cli, "user", "expected add, list or passwd");
+	return emr_cli_usage(cli, "user", "expected add, list, passwd, disable, enable or role");
 }
 
 /* ----------------------------------------------------------------- audit */
