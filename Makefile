@@ -15,11 +15,12 @@ MANDIR  ?= $(PREFIX)/share/man
 PKGS     := ncursesw sqlite3 libcmark jansson libsodium
 DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev libcmark-dev \
             libjansson-dev libsodium-dev libunistring-dev libcriterion-dev \
-            tmux sqlite3 groff poppler-utils clang locales
+            tmux sqlite3 groff poppler-utils clang locales libcsv-dev
 
 # ncursesw asks for _XOPEN_SOURCE=600; we define 700 (POSIX 2008) ourselves.
 PKG_CFLAGS := $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_SOURCE,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lm
+PKG_LIBS   += -lcsv
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wvla

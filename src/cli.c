@@ -2,6 +2,7 @@
  * subcommand (opening the database, logging in, reporting errors). */
 #include "emr/cli.h"
 
+#include "emr/patient.h"
 #include "emr/ui.h"
 #include "emr/util.h"
 
@@ -38,11 +39,22 @@ static const struct command {
 	{"template", emr_cmd_template, "note templates (SOAP by default)"},
 	{"phrase", emr_cmd_phrase, "dot-phrases that expand in notes"},
 	{"search", emr_cmd_search, "full-text search over every note"},
+	{"schedule", emr_cmd_schedule, "the day's or week's appointments, in the practice's local time"},
+	{"appt", emr_cmd_appt, "book, move, cancel and check in appointments"},
+	{"recall", emr_cmd_recall, "patients due for a follow-up with nothing booked"},
 	{"print", emr_cmd_print, "print notes, visits, summaries and prescriptions (text, md, html, pdf)"},
 	{"codes", emr_cmd_codes, "ICD-10-CM, LOINC and CVX: search and import"},
 	{"user", emr_cmd_user, "the practice's users"},
 	{"audit", emr_cmd_audit, "the audit log: who saw or changed a chart; verify its hash chain"},
-	{"report", emr_cmd_report, "workload per day and user, from the audit log"},
+	{"report", emr_cmd_report, "workload per day and user, from the audit log; billing daysheet and aging"},
+	{"fee", emr_cmd_fee, "the fee schedule (CPT/HCPCS): add, list, import CSV"},
+	{"dx", emr_cmd_dx, "a visit's diagnoses (ICD-10-CM), for billing"},
+	{"charge", emr_cmd_charge, "charges on a visit"},
+	{"invoice", emr_cmd_invoice, "issue and show invoices (superbills)"},
+	{"pay", emr_cmd_pay, "record a payment"},
+	{"adjust", emr_cmd_adjust, "post an adjustment to a patient's account"},
+	{"balance", emr_cmd_balance, "a patient's balance"},
+	{"statement", emr_cmd_statement, "a patient's statement of account"},
 	{"backup", emr_cmd_backup, "copy the practice database safely (while others work)"},
 	{"restore", emr_cmd_restore, "put a verified backup back in place"},
 	{"check", emr_cmd_check, "check the database's integrity, references and audit chain"},
@@ -263,6 +275,46 @@ int emr_cli_open_db(emr_cli *cli, bool need_user)
 		return EMR_EXIT_FAIL;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------ shared by the commands */
+
+int emr_cli_fail(emr_cli *cli)
+{
+	emr_cli_error(cli, "%s", emr_db_error(cli->db));
+	return EMR_EXIT_FAIL;
+}
+
+int emr_cli_open_patient(emr_cli *cli, const char *ref, emr_patient *p)
+{
+	int rc = emr_cli_open_db(cli, true);
+	if (rc)
+		return rc;
+	if (emr_patient_resolve(cli->db, ref, p) != 0)
+		return emr_cli_fail(cli);
+	return 0;
+}
+
+bool emr_cli_parse_id(const char *s, int64_t *out)
+{
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return false;
+	*out = strtoll(s, NULL, 10);
+	return *out > 0;
+}
+
+int emr_cli_dispatch(emr_cli *cli, const char *cmd, const char *usage, const emr_subcommand *subs, size_t nsubs,
+                     int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		FILE *f = argc < 2 ? cli->err : cli->out;
+		fprintf(f, "usage: emr %s\n", usage);
+		return argc < 2 ? EMR_EXIT_USAGE : EMR_EXIT_OK;
+	}
+	for (size_t i = 0; i < nsubs; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(cli, argc - 1, argv + 1);
+	return emr_cli_usage(cli, cmd, "unknown subcommand \"%s\"", argv[1]);
 }
 
 /* ---------------------------------------------------------- the commands */

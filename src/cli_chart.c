@@ -12,34 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses the options of a subcommand; returns -1 to go on, else the exit
- * status to return (help shown, or a usage error). */
-#define PARSE(cli, cmd, usage, opts, argc, argv, pos, max, npos)                              \
-	do {                                                                                   \
-		int prc_ = emr_opts_parse(cli, cmd, usage, opts, argc, argv, pos, max, npos);  \
-		if (prc_ > 0)                                                                  \
-			return EMR_EXIT_OK;                                                    \
-		if (prc_ < 0)                                                                  \
-			return EMR_EXIT_USAGE;                                                 \
-	} while (0)
-
-static int fail(emr_cli *cli)
-{
-	emr_cli_error(cli, "%s", emr_db_error(cli->db));
-	return EMR_EXIT_FAIL;
-}
-
-/* Opens the database, logs in and finds the patient named by ref. */
-static int open_patient(emr_cli *cli, const char *ref, emr_patient *p)
-{
-	int rc = emr_cli_open_db(cli, true);
-	if (rc)
-		return rc;
-	if (emr_patient_resolve(cli->db, ref, p) != 0)
-		return fail(cli);
-	return 0;
-}
-
 static bool parse_number(const char *s, double *out)
 {
 	char *end;
@@ -52,13 +24,6 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
-static bool parse_id(const char *s, int64_t *out)
-{
-	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return *out > 0;
-}
 
 static void fmt_num(char *buf, size_t n, double v)
 {
@@ -66,24 +31,7 @@ static void fmt_num(char *buf, size_t n, double v)
 }
 
 /* Dispatch of "emr WORD SUB ..." to a table of subcommands. */
-typedef struct subcommand {
-	const char *name;
-	int (*run)(emr_cli *cli, int argc, char **argv);
-} subcommand;
 
-static int dispatch(emr_cli *cli, const char *cmd, const char *usage, const subcommand *subs, size_t nsubs,
-                    int argc, char **argv)
-{
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		FILE *f = argc < 2 ? cli->err : cli->out;
-		fprintf(f, "usage: emr %s\n", usage);
-		return argc < 2 ? EMR_EXIT_USAGE : EMR_EXIT_OK;
-	}
-	for (size_t i = 0; i < nsubs; i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(cli, argc - 1, argv + 1);
-	return emr_cli_usage(cli, cmd, "unknown subcommand \"%s\"", argv[1]);
-}
 
 /* Common "retire ID --reason R" for every record kind. */
 static int retire_record(emr_cli *cli, const char *cmd, emr_record_kind kind, int argc, char **argv)
@@ -97,7 +45,7 @@ static int retire_record(emr_cli *cli, const char *cmd, emr_record_kind kind, in
 	snprintf(usage, sizeof usage, "%s retire ID --reason TEXT", cmd);
 	const char *pos[1];
 	int npos;
-	PARSE(cli, cmd, usage, opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, cmd, usage, opts, argc, argv, pos, 1, &npos);
 	int64_t id;
 	if (npos != 1)
 		return emr_cli_usage(cli, cmd, "retire needs the record's ID");
@@ -106,7 +54,7 @@ static int retire_record(emr_cli *cli, const char *cmd, emr_record_kind kind, in
 	int rc = emr_cli_open_db(cli, true);
 	if (rc)
 		return rc;
-	if (!parse_id(pos[0], &id)) {
+	if (!emr_cli_parse_id(pos[0], &id)) {
 		emr_cli_error(cli, "%s: id \"%s\": not a record id", cmd, pos[0]);
 		return EMR_EXIT_FAIL;
 	}
@@ -116,7 +64,7 @@ static int retire_record(emr_cli *cli, const char *cmd, emr_record_kind kind, in
 		emr_observation o;
 		char okind[6];
 		if (emr_observation_get(cli->db, id, &o, okind) != 0)
-			return fail(cli);
+			return emr_cli_fail(cli);
 		if (strcmp(okind, cmd) != 0) {
 			emr_cli_error(cli, "%s: %lld is a %s (%s), not a %s result; use: emr %s retire", cmd, (long long)id,
 			              okind, o.name, cmd, okind);
@@ -125,7 +73,7 @@ static int retire_record(emr_cli *cli, const char *cmd, emr_record_kind kind, in
 		panel = o.panel_id != 0;
 	}
 	if (emr_record_retire(cli->db, kind, id, reason) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "%s %lld marked entered-in-error%s\n", cmd, (long long)id,
 	        panel ? ", with the other values measured with it (its panel)" : "");
 	return EMR_EXIT_OK;
@@ -274,7 +222,7 @@ static int patient_add(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {DEMOGRAPHIC_OPTS(a), {"json", 0, EMR_OPT_FLAG, &json, "print the new patient as JSON"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "patient", "patient add --given NAME --family NAME --dob DATE --sex SEX [options]", opts, argc,
+	EMR_CLI_PARSE(cli, "patient", "patient add --given NAME --family NAME --dob DATE --sex SEX [options]", opts, argc,
 	      argv, pos, 0, &npos);
 	if (!a.given || !a.family || !a.dob || !a.sex)
 		return emr_cli_usage(cli, "patient", "add needs --given, --family, --dob and --sex");
@@ -285,7 +233,7 @@ static int patient_add(emr_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (emr_patient_add(cli->db, &p) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	if (json)
 		print_patient(cli, &p, EMR_FMT_JSON);
 	else
@@ -308,7 +256,7 @@ static int patient_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "patient", "patient list [--search QUERY] [--all] [--limit N] [--json|--csv]", opts, argc, argv,
+	EMR_CLI_PARSE(cli, "patient", "patient list [--search QUERY] [--all] [--limit N] [--json|--csv]", opts, argc, argv,
 	      pos, 0, &npos);
 	emr_format fmt;
 	if (emr_cli_format(cli, "patient", json, csv, true, &fmt))
@@ -323,7 +271,7 @@ static int patient_list(emr_cli *cli, int argc, char **argv)
 	            : emr_patient_list_all(cli->db, all, 0, (int)limit, &list);
 	if (rc != 0) {
 		emr_patient_list_free(&list);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	emr_table *t = emr_table_new(patient_cols, EMR_ARRAY_LEN(patient_cols));
 	for (size_t i = 0; i < list.n; i++) {
@@ -344,16 +292,16 @@ static int patient_show(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"json", 0, EMR_OPT_FLAG, &json, "JSON output"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "patient", "patient show PATIENT [--json]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "patient", "patient show PATIENT [--json]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "patient", "show needs a PATIENT (MRN or id)");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	/* Showing a chart is a disclosure: it goes in the audit log. */
 	if (emr_patient_touch(cli->db, p.id) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	print_patient(cli, &p, json ? EMR_FMT_JSON : EMR_FMT_TEXT);
 	return EMR_EXIT_OK;
 }
@@ -367,12 +315,12 @@ static int patient_edit(emr_cli *cli, int argc, char **argv)
 	                        {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "patient", "patient edit PATIENT [--version N] [--given NAME] [--dob DATE] ... (any of add's options)", opts,
+	EMR_CLI_PARSE(cli, "patient", "patient edit PATIENT [--version N] [--given NAME] [--dob DATE] ... (any of add's options)", opts,
 	      argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "patient", "edit needs a PATIENT (MRN or id)");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	if (seen < 0)
@@ -383,7 +331,7 @@ static int patient_edit(emr_cli *cli, int argc, char **argv)
 		return EMR_EXIT_FAIL;
 	rc = emr_patient_update(cli->db, &p);
 	if (rc != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "saved %s (version %lld)\n", p.mrn, (long long)p.version);
 	return EMR_EXIT_OK;
 }
@@ -398,26 +346,26 @@ static int patient_retire(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "patient", "patient retire PATIENT --reason TEXT [--deceased DATE]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "patient", "patient retire PATIENT --reason TEXT [--deceased DATE]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1 || !reason)
 		return emr_cli_usage(cli, "patient", "retire needs a PATIENT and --reason");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	if (emr_patient_retire(cli->db, p.id, reason, deceased) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "%s is now %s\n", p.mrn, deceased ? "deceased" : "inactive");
 	return EMR_EXIT_OK;
 }
 
 int emr_cmd_patient(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {
+	static const emr_subcommand subs[] = {
 		{"add", patient_add}, {"list", patient_list}, {"show", patient_show},
 		{"edit", patient_edit}, {"retire", patient_retire},
 	};
-	return dispatch(cli, "patient", "patient add|list|show|edit|retire ... (see emr patient SUB --help)", subs,
+	return emr_cli_dispatch(cli, "patient", "patient add|list|show|edit|retire ... (see emr patient SUB --help)", subs,
 	                EMR_ARRAY_LEN(subs), argc, argv);
 }
 
@@ -445,11 +393,11 @@ static int problem_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "problem", "problem add PATIENT --icd10 CODE [--onset DATE] [--note TEXT]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "problem", "problem add PATIENT --icd10 CODE [--onset DATE] [--note TEXT]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1 || !icd10)
 		return emr_cli_usage(cli, "problem", "add needs a PATIENT and --icd10");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_problem pr = {0};
@@ -463,7 +411,7 @@ static int problem_add(emr_cli *cli, int argc, char **argv)
 	emr_strlcpy(pr.onset_date, onset ? onset : "", sizeof pr.onset_date);
 	emr_strlcpy(pr.note, note ? note : "", sizeof pr.note);
 	if (emr_problem_add(cli->db, &pr) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	char shown[10];
 	emr_icd10_display(pr.icd10, shown, sizeof shown);
 	fprintf(cli->out, "problem %lld: %s ", (long long)pr.id, shown);
@@ -483,19 +431,19 @@ static int problem_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "problem", "problem list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "problem", "problem list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
 	emr_format fmt;
 	if (npos != 1)
 		return emr_cli_usage(cli, "problem", "list needs a PATIENT");
 	if (emr_cli_format(cli, "problem", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_problems list = {0};
 	if (emr_problem_list(cli->db, p.id, all ? EMR_ALL : EMR_CURRENT, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(problem_cols, EMR_ARRAY_LEN(problem_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		emr_problem *x = &list.items[i];
@@ -518,19 +466,19 @@ static int problem_resolve(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"date", 0, EMR_OPT_STRING, &date, "DATE  resolved on (default: today)"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "problem", "problem resolve ID [--date DATE]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "problem", "problem resolve ID [--date DATE]", opts, argc, argv, pos, 1, &npos);
 	int64_t id;
 	if (npos != 1)
 		return emr_cli_usage(cli, "problem", "resolve needs the problem's ID");
 	int rc = emr_cli_open_db(cli, true);
 	if (rc)
 		return rc;
-	if (!parse_id(pos[0], &id)) {
+	if (!emr_cli_parse_id(pos[0], &id)) {
 		emr_cli_error(cli, "problem: id \"%s\": not a record id", pos[0]);
 		return EMR_EXIT_FAIL;
 	}
 	if (emr_problem_resolve(cli->db, id, date) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "problem %lld resolved\n", (long long)id);
 	return EMR_EXIT_OK;
 }
@@ -542,10 +490,10 @@ static int problem_retire(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_problem(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {
+	static const emr_subcommand subs[] = {
 		{"add", problem_add}, {"list", problem_list}, {"resolve", problem_resolve}, {"retire", problem_retire},
 	};
-	return dispatch(cli, "problem", "problem add|list|resolve|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	return emr_cli_dispatch(cli, "problem", "problem add|list|resolve|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 /* ================================================================ allergy */
@@ -576,14 +524,14 @@ static int allergy_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "allergy", "allergy add PATIENT (--substance TEXT [--reaction TEXT] [--severity LEVEL] | --nkda)",
+	EMR_CLI_PARSE(cli, "allergy", "allergy add PATIENT (--substance TEXT [--reaction TEXT] [--severity LEVEL] | --nkda)",
 	      opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "allergy", "add needs a PATIENT");
 	if (!!substance == nkda)
 		return emr_cli_usage(cli, "allergy", "add needs either --substance or --nkda");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_allergy a = {0};
@@ -600,7 +548,7 @@ static int allergy_add(emr_cli *cli, int argc, char **argv)
 		return EMR_EXIT_FAIL;
 	}
 	if (emr_allergy_add(cli->db, &a) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "allergy %lld: ", (long long)a.id);
 	emr_fput_clean(cli->out, a.is_nkda ? "no known drug allergies" : a.substance, false);
 	fputc('\n', cli->out);
@@ -618,19 +566,19 @@ static int allergy_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "allergy", "allergy list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "allergy", "allergy list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
 	emr_format fmt;
 	if (npos != 1)
 		return emr_cli_usage(cli, "allergy", "list needs a PATIENT");
 	if (emr_cli_format(cli, "allergy", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_allergies list = {0};
 	if (emr_allergy_list(cli->db, p.id, all ? EMR_ALL : EMR_CURRENT, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(allergy_cols, EMR_ARRAY_LEN(allergy_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		emr_allergy *x = &list.items[i];
@@ -653,8 +601,8 @@ static int allergy_retire(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_allergy(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", allergy_add}, {"list", allergy_list}, {"retire", allergy_retire}};
-	return dispatch(cli, "allergy", "allergy add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	static const emr_subcommand subs[] = {{"add", allergy_add}, {"list", allergy_list}, {"retire", allergy_retire}};
+	return emr_cli_dispatch(cli, "allergy", "allergy add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 /* ==================================================================== med */
@@ -702,12 +650,12 @@ static int med_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "med", "med add PATIENT --drug NAME [--strength S] [--form F] [--sig TEXT] [--quantity N] [--refills N] [--rx]",
+	EMR_CLI_PARSE(cli, "med", "med add PATIENT --drug NAME [--strength S] [--form F] [--sig TEXT] [--quantity N] [--refills N] [--rx]",
 	      opts, argc, argv, pos, 1, &npos);
 	if (npos != 1 || !drug)
 		return emr_cli_usage(cli, "med", "add needs a PATIENT and --drug");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_medication m = {0};
@@ -734,7 +682,7 @@ static int med_add(emr_cli *cli, int argc, char **argv)
 	emr_rx_warning warn[8];
 	int nwarn = emr_rx_check(cli->db, p.id, m.drug, warn, EMR_ARRAY_LEN(warn));
 	if (nwarn < 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	if (nwarn > 0) {
 		size_t shown = (size_t)nwarn < EMR_ARRAY_LEN(warn) ? (size_t)nwarn : EMR_ARRAY_LEN(warn);
 		emr_rx_describe(warn, shown, m.allergy_override, sizeof m.allergy_override);
@@ -748,7 +696,7 @@ static int med_add(emr_cli *cli, int argc, char **argv)
 		fputc('\n', cli->err);
 	}
 	if (emr_medication_add(cli->db, &m) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "medication %lld: ", (long long)m.id);
 	emr_fput_clean(cli->out, m.drug, false);
 	fprintf(cli->out, "%s", *m.strength ? " " : "");
@@ -768,19 +716,19 @@ static int med_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "med", "med list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "med", "med list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
 	emr_format fmt;
 	if (npos != 1)
 		return emr_cli_usage(cli, "med", "list needs a PATIENT");
 	if (emr_cli_format(cli, "med", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_medications list = {0};
 	if (emr_medication_list(cli->db, p.id, all ? EMR_ALL : EMR_CURRENT, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(med_cols, EMR_ARRAY_LEN(med_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		emr_medication *x = &list.items[i];
@@ -810,19 +758,19 @@ static int med_stop(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "med", "med stop ID --reason TEXT [--date DATE]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "med", "med stop ID --reason TEXT [--date DATE]", opts, argc, argv, pos, 1, &npos);
 	int64_t id;
 	if (npos != 1 || !reason)
 		return emr_cli_usage(cli, "med", "stop needs the medication's ID and --reason");
 	int rc = emr_cli_open_db(cli, true);
 	if (rc)
 		return rc;
-	if (!parse_id(pos[0], &id)) {
+	if (!emr_cli_parse_id(pos[0], &id)) {
 		emr_cli_error(cli, "med: id \"%s\": not a record id", pos[0]);
 		return EMR_EXIT_FAIL;
 	}
 	if (emr_medication_stop(cli->db, id, date, reason) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "medication %lld stopped\n", (long long)id);
 	return EMR_EXIT_OK;
 }
@@ -834,10 +782,10 @@ static int med_retire(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_med(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {
+	static const emr_subcommand subs[] = {
 		{"add", med_add}, {"list", med_list}, {"stop", med_stop}, {"retire", med_retire},
 	};
-	return dispatch(cli, "med", "med add|list|stop|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	return emr_cli_dispatch(cli, "med", "med add|list|stop|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 /* ========================================================= vital and lab */
@@ -900,14 +848,14 @@ static int obs_list(emr_cli *cli, const char *cmd, const char *kind, int argc, c
 	snprintf(usage, sizeof usage, "%s list PATIENT [--loinc CODE] [--limit N] [--all] [--json|--csv]", cmd);
 	const char *pos[1];
 	int npos;
-	PARSE(cli, cmd, usage, opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, cmd, usage, opts, argc, argv, pos, 1, &npos);
 	emr_format fmt;
 	if (npos != 1)
 		return emr_cli_usage(cli, cmd, "list needs a PATIENT");
 	if (emr_cli_format(cli, cmd, json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_loinc l;
@@ -918,7 +866,7 @@ static int obs_list(emr_cli *cli, const char *cmd, const char *kind, int argc, c
 	emr_observations list = {0};
 	if (emr_observation_list(cli->db, p.id, loinc ? l.code : NULL, kind, all ? EMR_ALL : EMR_CURRENT,
 	                         (int)limit, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	rc = print_observations(cli, &list, fmt);
 	emr_list_free(&list);
 	return rc;
@@ -956,7 +904,7 @@ static int vital_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "vital", "vital add PATIENT [--bp SYS/DIA] [--pulse N] [--temp T] [--resp N] [--spo2 N] [--weight W] [--height H]",
+	EMR_CLI_PARSE(cli, "vital", "vital add PATIENT [--bp SYS/DIA] [--pulse N] [--temp T] [--resp N] [--spo2 N] [--weight W] [--height H]",
 	      opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "vital", "add needs a PATIENT");
@@ -989,12 +937,12 @@ static int vital_add(emr_cli *cli, int argc, char **argv)
 		return EMR_EXIT_FAIL;
 	}
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	double bmi;
 	if (emr_vitals_record(cli->db, p.id, &v, &bmi) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "vitals recorded for %s at %s", p.mrn, v.effective_at);
 	if (!isnan(bmi))
 		fprintf(cli->out, " (BMI %.1f kg/m2)", bmi);
@@ -1019,8 +967,8 @@ static int lab_retire(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_vital(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", vital_add}, {"list", vital_list}, {"retire", vital_retire}};
-	return dispatch(cli, "vital", "vital add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	static const emr_subcommand subs[] = {{"add", vital_add}, {"list", vital_list}, {"retire", vital_retire}};
+	return emr_cli_dispatch(cli, "vital", "vital add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 static int lab_add(emr_cli *cli, int argc, char **argv)
@@ -1038,12 +986,12 @@ static int lab_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "lab", "lab add PATIENT --loinc CODE --value V [--unit U] [--low N --high N] [--at TIME]", opts, argc,
+	EMR_CLI_PARSE(cli, "lab", "lab add PATIENT --loinc CODE --value V [--unit U] [--low N --high N] [--at TIME]", opts, argc,
 	      argv, pos, 1, &npos);
 	if (npos != 1 || !code || !value)
 		return emr_cli_usage(cli, "lab", "add needs a PATIENT, --loinc and --value");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_loinc l;
@@ -1082,7 +1030,7 @@ static int lab_add(emr_cli *cli, int argc, char **argv)
 		return EMR_EXIT_FAIL;
 	}
 	if (emr_observation_add(cli->db, &o) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "lab %lld: %s ", (long long)o.id, o.name);
 	emr_fput_clean(cli->out, value, false);
 	fprintf(cli->out, " %s%s%s\n", o.unit, *o.flag && strcmp(o.flag, "N") ? " " : "", strcmp(o.flag, "N") ? o.flag : "");
@@ -1096,8 +1044,8 @@ static int lab_list(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_lab(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", lab_add}, {"list", lab_list}, {"retire", lab_retire}};
-	return dispatch(cli, "lab", "lab add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	static const emr_subcommand subs[] = {{"add", lab_add}, {"list", lab_list}, {"retire", lab_retire}};
+	return emr_cli_dispatch(cli, "lab", "lab add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 /* =========================================================== immunization */
@@ -1130,12 +1078,12 @@ static int imm_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "immunization", "immunization add PATIENT --cvx CODE [--date DATE] [--lot LOT] [--site SITE]", opts,
+	EMR_CLI_PARSE(cli, "immunization", "immunization add PATIENT --cvx CODE [--date DATE] [--lot LOT] [--site SITE]", opts,
 	      argc, argv, pos, 1, &npos);
 	if (npos != 1 || !cvx)
 		return emr_cli_usage(cli, "immunization", "add needs a PATIENT and --cvx");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_immunization im = {0};
@@ -1174,7 +1122,7 @@ static int imm_add(emr_cli *cli, int argc, char **argv)
 	emr_strlcpy(im.lot, lot ? lot : "", sizeof im.lot);
 	emr_strlcpy(im.manufacturer, mfr ? mfr : "", sizeof im.manufacturer);
 	if (emr_immunization_add(cli->db, &im) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "immunization %lld: %s on %s\n", (long long)im.id, im.vaccine, im.administered_on);
 	return EMR_EXIT_OK;
 }
@@ -1190,19 +1138,19 @@ static int imm_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "immunization", "immunization list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "immunization", "immunization list PATIENT [--all] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
 	emr_format fmt;
 	if (npos != 1)
 		return emr_cli_usage(cli, "immunization", "list needs a PATIENT");
 	if (emr_cli_format(cli, "immunization", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_immunizations list = {0};
 	if (emr_immunization_list(cli->db, p.id, all ? EMR_ALL : EMR_CURRENT, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(imm_cols, EMR_ARRAY_LEN(imm_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		emr_immunization *x = &list.items[i];
@@ -1226,6 +1174,6 @@ static int imm_retire(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_immunization(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", imm_add}, {"list", imm_list}, {"retire", imm_retire}};
-	return dispatch(cli, "immunization", "immunization add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	static const emr_subcommand subs[] = {{"add", imm_add}, {"list", imm_list}, {"retire", imm_retire}};
+	return emr_cli_dispatch(cli, "immunization", "immunization add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }

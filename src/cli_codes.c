@@ -30,11 +30,6 @@ static int parse(emr_cli *cli, const char *cmd, const char *usage, const emr_opt
 	return rc > 0 ? EMR_EXIT_OK : rc < 0 ? EMR_EXIT_USAGE : -1;
 }
 
-static int fail(emr_cli *cli)
-{
-	emr_cli_error(cli, "%s", emr_db_error(cli->db));
-	return EMR_EXIT_FAIL;
-}
 
 /* Joins the query words with spaces: "type 2 diab" may come as 3 words. */
 static void join_words(const char **pos, int n, char *buf, size_t size)
@@ -102,19 +97,19 @@ static int codes_import(emr_cli *cli, int argc, char **argv)
 	emr_icd10_stats s;
 	char detail[160];
 	if (emr_tx_begin(cli->db) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	if (emr_icd10_import_file(cli->db, pos[1], (int)release, &s) != 0) {
 		emr_tx_rollback(cli->db);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	snprintf(detail, sizeof detail, "ICD-10-CM %d: %ld added, %ld updated, %ld unchanged, %ld retired", s.release,
 	         s.added, s.updated, s.unchanged, s.retired);
 	if (emr_audit(cli->db, "import", "icd10cm", 0, 0, detail) != 0) {
 		emr_tx_rollback(cli->db);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	if (emr_tx_commit(cli->db) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	print_stats(cli, &s, newest_loaded(cli->db), json ? EMR_FMT_JSON : EMR_FMT_TEXT);
 	return EMR_EXIT_OK;
 }
@@ -194,7 +189,7 @@ static int search_loinc(emr_cli *cli, const char *q, int limit, emr_format fmt)
 		"SELECT code, short_name, unit, kind, panel, name, plausible_low, plausible_high, ref_low, ref_high"
 		" FROM loinc ORDER BY sort_order, code");
 	if (!st)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(loinc_cols, EMR_ARRAY_LEN(loinc_cols));
 	int n = 0;
 	while (n < limit && sqlite3_step(st) == SQLITE_ROW) {
@@ -257,7 +252,7 @@ static int codes_search(emr_cli *cli, int argc, char **argv)
 		rc = emr_cvx_search(cli->db, q, (int)limit, &list);
 	if (rc != 0) {
 		emr_code_list_free(&list);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	print_hits(cli, &list, icd, fmt);
 	emr_code_list_free(&list);

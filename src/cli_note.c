@@ -27,58 +27,6 @@
 #define TEXT_MAX ((size_t)64 << 20)
 #define SEARCH_WORDS_MAX_CLI 16
 
-#define PARSE(cli, cmd, usage, opts, argc, argv, pos, max, npos)                              \
-	do {                                                                                   \
-		int prc_ = emr_opts_parse(cli, cmd, usage, opts, argc, argv, pos, max, npos);  \
-		if (prc_ > 0)                                                                  \
-			return EMR_EXIT_OK;                                                    \
-		if (prc_ < 0)                                                                  \
-			return EMR_EXIT_USAGE;                                                 \
-	} while (0)
-
-static int fail(emr_cli *cli)
-{
-	emr_cli_error(cli, "%s", emr_db_error(cli->db));
-	return EMR_EXIT_FAIL;
-}
-
-static int open_patient(emr_cli *cli, const char *ref, emr_patient *p)
-{
-	int rc = emr_cli_open_db(cli, true);
-	if (rc)
-		return rc;
-	if (emr_patient_resolve(cli->db, ref, p) != 0)
-		return fail(cli);
-	return 0;
-}
-
-static bool parse_id(const char *s, int64_t *out)
-{
-	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return *out > 0;
-}
-
-typedef struct subcommand {
-	const char *name;
-	int (*run)(emr_cli *cli, int argc, char **argv);
-} subcommand;
-
-static int dispatch(emr_cli *cli, const char *cmd, const char *usage, const subcommand *subs, size_t nsubs,
-                    int argc, char **argv)
-{
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		FILE *f = argc < 2 ? cli->err : cli->out;
-		fprintf(f, "usage: emr %s\n", usage);
-		return argc < 2 ? EMR_EXIT_USAGE : EMR_EXIT_OK;
-	}
-	for (size_t i = 0; i < nsubs; i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(cli, argc - 1, argv + 1);
-	return emr_cli_usage(cli, cmd, "unknown subcommand \"%s\"", argv[1]);
-}
-
 static bool blank(const char *s)
 {
 	for (; *s; s++)
@@ -225,7 +173,7 @@ static int edit_note(emr_cli *cli, int64_t id, const char *given, bool recover, 
 {
 	emr_note n;
 	if (emr_note_get(cli->db, id, &n) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	if (strcmp(n.status, "draft") != 0) {
 		if (strcmp(n.status, "signed") == 0)
 			emr_cli_error(cli, "note: note %lld is signed and cannot be changed; add an addendum instead:"
@@ -357,12 +305,12 @@ static int visit_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "visit", "visit add PATIENT [--type TYPE] [--reason TEXT] [--template NAME] [--edit]", opts, argc,
+	EMR_CLI_PARSE(cli, "visit", "visit add PATIENT [--type TYPE] [--reason TEXT] [--template NAME] [--edit]", opts, argc,
 	      argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "visit", "add needs a PATIENT (MRN or id)");
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_encounter e = {0};
@@ -377,13 +325,13 @@ static int visit_add(emr_cli *cli, int argc, char **argv)
 	}
 	emr_template t;
 	if (emr_template_get(cli->db, tmpl, &t) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	char tname[65];
 	emr_strlcpy(tname, t.name, sizeof tname);
 	emr_template_clear(&t);
 	/* The visit and its draft note: one transaction. */
 	if (emr_tx_begin(cli->db) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	int64_t note_id = 0;
 	char *prefill = NULL, *body = NULL;
 	if (emr_encounter_add(cli->db, &e) != 0 || !(prefill = emr_note_prefill(cli->db, p.id, e.id, tname)) ||
@@ -392,7 +340,7 @@ static int visit_add(emr_cli *cli, int argc, char **argv)
 		emr_tx_rollback(cli->db);
 		free(prefill);
 		free(body);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	free(prefill);
 	free(body);
@@ -415,7 +363,7 @@ static int visit_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "visit", "visit list PATIENT [--limit N] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "visit", "visit list PATIENT [--limit N] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "visit", "list needs a PATIENT (MRN or id)");
 	emr_format fmt;
@@ -424,13 +372,13 @@ static int visit_list(emr_cli *cli, int argc, char **argv)
 	if (limit < 0 || limit > 1000000)
 		return emr_cli_usage(cli, "visit", "--limit %ld: must be 0 to 1000000", limit);
 	emr_patient p;
-	int rc = open_patient(cli, pos[0], &p);
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_encounters list = {0};
 	if (emr_encounter_list(cli->db, p.id, (int)limit, &list) != 0) {
 		emr_encounters_free(&list);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	emr_table *t = emr_table_new(visit_cols, EMR_ARRAY_LEN(visit_cols));
 	for (size_t i = 0; i < list.n; i++) {
@@ -452,8 +400,8 @@ static int visit_list(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_visit(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", visit_add}, {"list", visit_list}};
-	return dispatch(cli, "visit", "visit add|list ... (see emr visit SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
+	static const emr_subcommand subs[] = {{"add", visit_add}, {"list", visit_list}};
+	return emr_cli_dispatch(cli, "visit", "visit add|list ... (see emr visit SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
 	                argv);
 }
 
@@ -466,12 +414,12 @@ static int open_note(emr_cli *cli, const char *ref, emr_note *n)
 	if (rc)
 		return rc;
 	int64_t id;
-	if (!parse_id(ref, &id)) {
+	if (!emr_cli_parse_id(ref, &id)) {
 		emr_cli_error(cli, "note: id \"%s\": not a note id", ref);
 		return EMR_EXIT_FAIL;
 	}
 	if (emr_note_get(cli->db, id, n) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	return 0;
 }
 
@@ -494,7 +442,7 @@ static int note_show(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"json", 0, EMR_OPT_FLAG, &json, "JSON output"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "note", "note show ID [--json]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "note", "note show ID [--json]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "note", "show needs a note ID");
 	emr_note n;
@@ -508,7 +456,7 @@ static int note_show(emr_cli *cli, int argc, char **argv)
 	    emr_addendum_list(cli->db, n.id, &add) != 0 || emr_patient_touch(cli->db, n.patient_id) != 0) {
 		emr_note_clear(&n);
 		emr_addenda_free(&add);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	char author[256], signer[256], patient[360], who[300], date[EMR_DATE_LEN];
 	user_name(cli->db, n.author_id, author, sizeof author);
@@ -594,7 +542,7 @@ static int note_edit(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "note", "note edit ID [--recover|--discard] [--text TEXT | --file FILE] [--force]\n\n"
+	EMR_CLI_PARSE(cli, "note", "note edit ID [--recover|--discard] [--text TEXT | --file FILE] [--force]\n\n"
 	      "Opens the draft in $VISUAL or $EDITOR (else vi).  Dot-phrases are expanded when it is saved.",
 	      opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
@@ -629,7 +577,7 @@ static int note_sign(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "note", "note sign ID\n\nSigns a draft as you.  A signed note never changes again; corrections"
+	EMR_CLI_PARSE(cli, "note", "note sign ID\n\nSigns a draft as you.  A signed note never changes again; corrections"
 	      " are addenda.\n\nAsks for your passphrase (set it with emr user passwd): on the terminal with echo"
 	      " off, or from --passphrase-fd N for scripts.  $EMR_PASSPHRASE, when set, is used instead of asking;"
 	      " it is meant for tests: environment variables are visible to other processes of the same user.",
@@ -667,9 +615,9 @@ static int note_sign(emr_cli *cli, int argc, char **argv)
 		return EMR_EXIT_FAIL;
 	}
 	if (emr_note_sign(cli->db, id) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	if (emr_note_get(cli->db, id, &n) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	char signer[256];
 	user_name(cli->db, n.signed_by, signer, sizeof signer);
 	fprintf(cli->out, "signed note %lld (", (long long)id);
@@ -689,7 +637,7 @@ static int note_addendum(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "note", "note addendum ID (--text TEXT | --file FILE | < FILE)\n\n"
+	EMR_CLI_PARSE(cli, "note", "note addendum ID (--text TEXT | --file FILE | < FILE)\n\n"
 	      "Adds an addendum, under your name and the time, to a signed note.", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "note", "addendum needs a note ID");
@@ -709,7 +657,7 @@ static int note_addendum(emr_cli *cli, int argc, char **argv)
 	if (!expanded || emr_addendum_add(cli->db, n.id, expanded, &aid) != 0) {
 		free(expanded);
 		emr_note_clear(&n);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	fprintf(cli->out, "addendum %lld added to note %lld\n", (long long)aid, (long long)n.id);
 	free(expanded);
@@ -719,10 +667,10 @@ static int note_addendum(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_note(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {
+	static const emr_subcommand subs[] = {
 		{"show", note_show}, {"edit", note_edit}, {"sign", note_sign}, {"addendum", note_addendum},
 	};
-	return dispatch(cli, "note", "note show|edit|sign|addendum ID ... (see emr note SUB --help)", subs,
+	return emr_cli_dispatch(cli, "note", "note show|edit|sign|addendum ID ... (see emr note SUB --help)", subs,
 	                EMR_ARRAY_LEN(subs), argc, argv);
 }
 
@@ -746,7 +694,7 @@ static int template_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "template", "template list [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	EMR_CLI_PARSE(cli, "template", "template list [--json|--csv]", opts, argc, argv, pos, 0, &npos);
 	emr_format fmt;
 	if (emr_cli_format(cli, "template", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
@@ -755,7 +703,7 @@ static int template_list(emr_cli *cli, int argc, char **argv)
 		return rc;
 	emr_templates list = {0};
 	if (emr_template_list(cli->db, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(template_cols, EMR_ARRAY_LEN(template_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		const emr_template *x = &list.items[i];
@@ -779,14 +727,14 @@ static int template_show(emr_cli *cli, int argc, char **argv)
 {
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "template", "template show [NAME]\n\nPrints a template's text (the default one without NAME).",
+	EMR_CLI_PARSE(cli, "template", "template show [NAME]\n\nPrints a template's text (the default one without NAME).",
 	      NULL, argc, argv, pos, 1, &npos);
 	int rc = emr_cli_open_db(cli, true);
 	if (rc)
 		return rc;
 	emr_template t;
 	if (emr_template_get(cli->db, npos ? pos[0] : NULL, &t) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	print_body(cli->out, t.body);
 	emr_template_clear(&t);
 	return EMR_EXIT_OK;
@@ -805,7 +753,7 @@ static int template_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "template", "template add NAME [--file FILE | < FILE] [--default] [--replace]\n\n"
+	EMR_CLI_PARSE(cli, "template", "template add NAME [--file FILE | < FILE] [--default] [--replace]\n\n"
 	      "Placeholders: {{reason}} {{vitals}} {{problems}} {{meds}} {{allergies}} {{labs}} {{age}} {{name}} {{date}}",
 	      opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
@@ -815,7 +763,7 @@ static int template_add(emr_cli *cli, int argc, char **argv)
 		return rc;
 	emr_templates list = {0};
 	if (emr_template_list(cli->db, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	bool exists = false;
 	for (size_t i = 0; i < list.n; i++)
 		exists |= strcmp(list.items[i].name, pos[0]) == 0;
@@ -830,7 +778,7 @@ static int template_add(emr_cli *cli, int argc, char **argv)
 		return rc;
 	if (emr_template_save(cli->db, pos[0], body, make_default) != 0) {
 		free(body);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	free(body);
 	fprintf(cli->out, "%s template \"%s\"%s\n", exists ? "replaced" : "added", pos[0],
@@ -849,7 +797,7 @@ static int template_edit(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "template", "template edit NAME [--default] [--recover|--discard]\n\nOpens the template in $VISUAL or"
+	EMR_CLI_PARSE(cli, "template", "template edit NAME [--default] [--recover|--discard]\n\nOpens the template in $VISUAL or"
 	      " $EDITOR (else vi).", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "template", "edit needs a NAME");
@@ -860,7 +808,7 @@ static int template_edit(emr_cli *cli, int argc, char **argv)
 		return rc;
 	emr_template t;
 	if (emr_template_get(cli->db, pos[0], &t) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	char key[80], what[100], retry[100];
 	snprintf(key, sizeof key, "template-%s", t.name);
 	snprintf(what, sizeof what, "template \"%s\"", t.name);
@@ -910,7 +858,7 @@ static int template_default(emr_cli *cli, int argc, char **argv)
 {
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "template", "template default NAME\n\nMakes NAME the template of new visits.", NULL, argc, argv, pos,
+	EMR_CLI_PARSE(cli, "template", "template default NAME\n\nMakes NAME the template of new visits.", NULL, argc, argv, pos,
 	      1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "template", "default needs a NAME");
@@ -919,22 +867,22 @@ static int template_default(emr_cli *cli, int argc, char **argv)
 		return rc;
 	emr_template t;
 	if (emr_template_get(cli->db, pos[0], &t) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	rc = emr_template_save(cli->db, t.name, t.body, true);
 	emr_template_clear(&t);
 	if (rc != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "template \"%s\" is the default\n", pos[0]);
 	return EMR_EXIT_OK;
 }
 
 int emr_cmd_template(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {
+	static const emr_subcommand subs[] = {
 		{"list", template_list}, {"show", template_show}, {"add", template_add},
 		{"edit", template_edit}, {"default", template_default},
 	};
-	return dispatch(cli, "template", "template list|show|add|edit|default ... (see emr template SUB --help)", subs,
+	return emr_cli_dispatch(cli, "template", "template list|show|add|edit|default ... (see emr template SUB --help)", subs,
 	                EMR_ARRAY_LEN(subs), argc, argv);
 }
 
@@ -959,7 +907,7 @@ static int phrase_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "phrase", "phrase add NAME [--shared] (--text TEXT | --file FILE)\n\n"
+	EMR_CLI_PARSE(cli, "phrase", "phrase add NAME [--shared] (--text TEXT | --file FILE)\n\n"
 	      "Typing .NAME in a note expands to the text when the note is saved.", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "phrase", "add needs a NAME");
@@ -981,7 +929,7 @@ static int phrase_add(emr_cli *cli, int argc, char **argv)
 	emr_phrases_free(&list);
 	if (emr_phrase_save(cli->db, name, body, shared) != 0) {
 		free(body);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	free(body);
 	fprintf(cli->out, "%s .%s%s\n", exists ? "replaced" : "added", name, shared ? " (shared)" : "");
@@ -1009,7 +957,7 @@ static int phrase_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "phrase", "phrase list [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	EMR_CLI_PARSE(cli, "phrase", "phrase list [--json|--csv]", opts, argc, argv, pos, 0, &npos);
 	emr_format fmt;
 	if (emr_cli_format(cli, "phrase", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
@@ -1018,7 +966,7 @@ static int phrase_list(emr_cli *cli, int argc, char **argv)
 		return rc;
 	emr_phrases list = {0};
 	if (emr_phrase_list(cli->db, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(phrase_cols, EMR_ARRAY_LEN(phrase_cols));
 	for (const emr_builtin_phrase *b = emr_builtin_phrases; b->name; b++) {
 		char name[40];
@@ -1042,8 +990,8 @@ static int phrase_list(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_phrase(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", phrase_add}, {"list", phrase_list}};
-	return dispatch(cli, "phrase", "phrase add|list ... (see emr phrase SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
+	static const emr_subcommand subs[] = {{"add", phrase_add}, {"list", phrase_list}};
+	return emr_cli_dispatch(cli, "phrase", "phrase add|list ... (see emr phrase SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
 	                argv);
 }
 
@@ -1074,7 +1022,7 @@ int emr_cmd_search(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[SEARCH_WORDS_MAX_CLI];
 	int npos;
-	PARSE(cli, "search", "search WORD... [--patient PATIENT] [--limit N] [--json|--csv]\n\n"
+	EMR_CLI_PARSE(cli, "search", "search WORD... [--patient PATIENT] [--limit N] [--json|--csv]\n\n"
 	      "Full-text search over every visit note: each word matches as a word prefix and all must\n"
 	      "occur; best matches (bm25) first, with [ ] around the matched words.",
 	      opts, argc, argv, pos, SEARCH_WORDS_MAX_CLI, &npos);
@@ -1092,7 +1040,7 @@ int emr_cmd_search(emr_cli *cli, int argc, char **argv)
 	if (patient) {
 		emr_patient p;
 		if (emr_patient_resolve(cli->db, patient, &p) != 0)
-			return fail(cli);
+			return emr_cli_fail(cli);
 		pid = p.id;
 	}
 	emr_sb q = EMR_SB_INIT;
@@ -1106,7 +1054,7 @@ int emr_cmd_search(emr_cli *cli, int argc, char **argv)
 	emr_sb_free(&q);
 	if (rc != 0) {
 		emr_note_hits_free(&hits);
-		return fail(cli);
+		return emr_cli_fail(cli);
 	}
 	emr_table *t = emr_table_new(hit_cols, EMR_ARRAY_LEN(hit_cols));
 	for (size_t i = 0; i < hits.n; i++) {

@@ -24,13 +24,6 @@ static const char usage[] =
 	"with the letterhead, and the patient and \"page N of M\" on every page).\n"
 	"Every printout is recorded in the audit log.";
 
-static bool parse_id(const char *s, int64_t *out)
-{
-	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return *out > 0;
-}
 
 int emr_cmd_print(emr_cli *cli, int argc, char **argv)
 {
@@ -96,7 +89,7 @@ int emr_cmd_print(emr_cli *cli, int argc, char **argv)
 			return EMR_EXIT_FAIL;
 		}
 		id = p.id;
-	} else if (!parse_id(pos[1], &id)) {
+	} else if (!emr_cli_parse_id(pos[1], &id)) {
 		emr_cli_error(cli, "print: \"%s\" is not a %s id", pos[1], kinds[k].what);
 		return EMR_EXIT_FAIL;
 	}

@@ -560,12 +560,15 @@ static const char workload_sql[] =
 
 int emr_cmd_report(emr_cli *cli, int argc, char **argv)
 {
+	if (argc >= 2 && (strcmp(argv[1], "daysheet") == 0 || strcmp(argv[1], "aging") == 0))
+		return emr_cmd_report_billing(cli, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "workload") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 			fputs("usage: emr report workload [--since DATE] [--json|--csv]\n", cli->out);
+			fputs("       emr report daysheet [--date DATE] [--json|--csv]\n       emr report aging [--json|--csv]\n", cli->out);
 			return EMR_EXIT_OK;
 		}
-		return emr_cli_usage(cli, "report", "expected workload");
+		return emr_cli_usage(cli, "report", "expected workload, daysheet or aging");
 	}
 	const char *since = NULL;
 	bool json = false, csv = false;

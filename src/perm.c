@@ -38,9 +38,9 @@ static bool role_allows(const char *role, emr_perm p)
 		       p == EMR_PERM_CLINICAL_WRITE || p == EMR_PERM_NOTE_READ || p == EMR_PERM_NOTE_WRITE ||
 		       p == EMR_PERM_NOTE_SIGN;
 	if (strcmp(role, "frontdesk") == 0)
-		return p == EMR_PERM_DEMOGRAPHICS || p == EMR_PERM_SCHEDULE;
+		return p == EMR_PERM_DEMOGRAPHICS || p == EMR_PERM_SCHEDULE || p == EMR_PERM_PAYMENT;
 	if (strcmp(role, "biller") == 0)
-		return p == EMR_PERM_DEMOGRAPHICS || p == EMR_PERM_BILLING;
+		return p == EMR_PERM_DEMOGRAPHICS || p == EMR_PERM_BILLING || p == EMR_PERM_PAYMENT;
 	return false;
 }
 
@@ -70,6 +70,7 @@ static const char *perm_phrase(emr_perm p)
 	case EMR_PERM_BILLING: return "bill";
 	case EMR_PERM_SCHEDULE: return "change the schedule";
 	case EMR_PERM_ADMIN: return "administer users, codes or shared templates";
+	case EMR_PERM_PAYMENT: return "take payments";
 	}
 	return "do that";
 }

@@ -67,6 +67,36 @@ void emr_opts_print_help(FILE *f, const char *cmd, const char *usage, const emr_
 /* --json / --csv / default text, from flags; usage error if both. */
 int emr_cli_format(emr_cli *cli, const char *cmd, bool json, bool csv, bool csv_allowed, emr_format *out);
 
+/* ------------------------------------------------ shared by the commands */
+
+/* Parses a subcommand's options; returns from the calling handler with
+ * EMR_EXIT_OK after --help and EMR_EXIT_USAGE on a usage error. */
+#define EMR_CLI_PARSE(cli, cmd, usage, opts, argc, argv, pos, max, npos)                          \
+	do {                                                                                       \
+		int prc_ = emr_opts_parse(cli, cmd, usage, opts, argc, argv, pos, max, npos);      \
+		if (prc_ > 0)                                                                      \
+			return EMR_EXIT_OK;                                                        \
+		if (prc_ < 0)                                                                      \
+			return EMR_EXIT_USAGE;                                                     \
+	} while (0)
+
+/* Prints the database handle's last error; returns EMR_EXIT_FAIL. */
+int emr_cli_fail(emr_cli *cli);
+/* Opens the database, logs in, and finds the patient named by ref (an
+ * MRN or an id); 0, or the exit status after printing why. */
+struct emr_patient;
+int emr_cli_open_patient(emr_cli *cli, const char *ref, struct emr_patient *p);
+/* A record id: digits only, > 0. */
+bool emr_cli_parse_id(const char *s, int64_t *out);
+
+/* "emr WORD SUB ...": runs the subcommand named by argv[1]. */
+typedef struct emr_subcommand {
+	const char *name;
+	int (*run)(emr_cli *cli, int argc, char **argv);
+} emr_subcommand;
+int emr_cli_dispatch(emr_cli *cli, const char *cmd, const char *usage, const emr_subcommand *subs, size_t nsubs,
+                     int argc, char **argv);
+
 /* Subcommand handlers, one per top-level word, in their own files. */
 typedef int (*emr_cmd_fn)(emr_cli *cli, int argc, char **argv);
 
@@ -93,5 +123,18 @@ int emr_cmd_backup(emr_cli *cli, int argc, char **argv);    /* src/cli_trust.c *
 int emr_cmd_restore(emr_cli *cli, int argc, char **argv);   /* src/cli_trust.c */
 int emr_cmd_check(emr_cli *cli, int argc, char **argv);     /* src/cli_trust.c */
 int emr_cmd_report(emr_cli *cli, int argc, char **argv);    /* src/cli_trust.c */
+int emr_cmd_fee(emr_cli *cli, int argc, char **argv);       /* src/cli_billing.c */
+int emr_cmd_dx(emr_cli *cli, int argc, char **argv);        /* src/cli_billing.c */
+int emr_cmd_charge(emr_cli *cli, int argc, char **argv);    /* src/cli_billing.c */
+int emr_cmd_invoice(emr_cli *cli, int argc, char **argv);   /* src/cli_billing.c */
+int emr_cmd_pay(emr_cli *cli, int argc, char **argv);       /* src/cli_billing.c */
+int emr_cmd_adjust(emr_cli *cli, int argc, char **argv);    /* src/cli_billing.c */
+int emr_cmd_balance(emr_cli *cli, int argc, char **argv);   /* src/cli_billing.c */
+int emr_cmd_statement(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
+/* `emr report daysheet|aging` (argv[1] is one of them). */
+int emr_cmd_report_billing(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
+int emr_cmd_schedule(emr_cli *cli, int argc, char **argv);  /* src/cli_schedule.c */
+int emr_cmd_appt(emr_cli *cli, int argc, char **argv);      /* src/cli_schedule.c */
+int emr_cmd_recall(emr_cli *cli, int argc, char **argv);    /* src/cli_schedule.c */
 
 #endif

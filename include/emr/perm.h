@@ -39,6 +39,7 @@ typedef enum emr_perm {
 	EMR_PERM_BILLING,
 	EMR_PERM_SCHEDULE,
 	EMR_PERM_ADMIN,          /* users, codes import, shared templates */
+	EMR_PERM_PAYMENT,        /* take a payment: billing, and the front desk */
 } emr_perm;
 
 /* 0 when the acting user's role allows p; else -1 with the error set and

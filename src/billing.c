@@ -1,0 +1,639 @@
+/* billing: fee schedule, charges, invoices and the ledger, in cents. */
+#include "emr/billing.h"
+
+#include "emr/audit.h"
+#include "emr/datetime.h"
+
+#include <csv.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool emr_money_parse(const char *s, int64_t *cents)
+{
+	if (!s)
+		return false;
+	while (isspace((unsigned char)*s))
+		s++;
+	bool neg = false;
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (*s == '$')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	int64_t whole = 0;
+	int ndigits = 0;
+	for (; isdigit((unsigned char)*s) || (*s == ',' && ndigits > 0); s++) {
+		if (*s == ',')
+			continue;
+		if (whole > (INT64_MAX - (*s - '0')) / 10)
+			return false;
+		whole = whole * 10 + (*s - '0');
+		ndigits++;
+	}
+	int64_t frac = 0;
+	if (*s == '.') {
+		s++;
+		int nf = 0;
+		while (isdigit((unsigned char)*s)) {
+			if (++nf > 2)
+				return false;
+			frac = frac * 10 + (*s - '0');
+			s++;
+		}
+		if (nf == 0)
+			return false;
+		if (nf == 1)
+			frac *= 10;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s || whole > (INT64_MAX - frac) / 100)
+		return false;
+	int64_t v = whole * 100 + frac;
+	*cents = neg ? -v : v;
+	return true;
+}
+
+void emr_money_format(int64_t cents, char *buf, size_t n)
+{
+	uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+	snprintf(buf, n, "%s%llu.%02llu", cents < 0 ? "-" : "", (unsigned long long)(a / 100),
+	         (unsigned long long)(a % 100));
+}
+
+static bool valid_code(const char *c)
+{
+	if (!c || strlen(c) != 5)
+		return false;
+	bool d5 = true;
+	for (int i = 0; i < 5; i++)
+		d5 = d5 && isdigit((unsigned char)c[i]);
+	if (d5)
+		return true;
+	bool cat = isdigit((unsigned char)c[4]) == 0 && c[4] >= 'A' && c[4] <= 'Z';
+	for (int i = 0; i < 4; i++)
+		cat = cat && isdigit((unsigned char)c[i]);
+	if (cat)
+		return true;
+	if (c[0] < 'A' || c[0] > 'V')
+		return false;
+	for (int i = 1; i < 5; i++)
+		if (!isdigit((unsigned char)c[i]))
+			return false;
+	return true;
+}
+
+static int fee_insert(emr_db *db, const char *code, const char *system, const char *description, int64_t fee)
+{
+	if (!system || !*system)
+		system = (code[0] >= 'A' && code[0] <= 'Z') ? "HCPCS" : "CPT";
+	if (!valid_code(code)) {
+		emr_db_set_error(db, "procedure code \"%s\": expected 5 characters (CPT 99213, HCPCS G0439)", code);
+		return -1;
+	}
+	if (strcmp(system, "CPT") != 0 && strcmp(system, "HCPCS") != 0) {
+		emr_db_set_error(db, "code system \"%s\": expected CPT or HCPCS", system);
+		return -1;
+	}
+	if (!description || !*description || strlen(description) > 200) {
+		emr_db_set_error(db, "code %s: a description of 1 to 200 characters is required", code);
+		return -1;
+	}
+	if (fee < 0) {
+		emr_db_set_error(db, "code %s: a fee cannot be negative", code);
+		return -1;
+	}
+	sqlite3_stmt *st = emr_db_stmt(db, "INSERT INTO fee_schedule (code, code_system, description, fee_cents) "
+	                                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(code) DO UPDATE SET "
+	                                   "code_system = ?2, description = ?3, fee_cents = ?4, active = 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, system, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, description, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, fee);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return emr_db_fail(db, "saving the fee");
+	return 0;
+}
+
+int emr_fee_add(emr_db *db, const char *code, const char *system, const char *description, int64_t fee_cents)
+{
+	if (emr_tx_begin(db))
+		return -1;
+	if (fee_insert(db, code, system, description, fee_cents) ||
+	    emr_audit(db, "update", "fee_schedule", 0, 0, code)) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	return emr_tx_commit(db);
+}
+
+/* ------------------------------------------------------------ CSV import */
+
+typedef struct csv_state {
+	emr_db *db;
+	const char *name;
+	long line;          /* physical line being read */
+	long row_line;      /* line where the current row began */
+	int nfields;
+	char *fields[4];
+	bool header_done, failed, row_started;
+	long count;
+} csv_state;
+
+static void csv_field(void *s, size_t len, void *data)
+{
+	csv_state *c = data;
+	if (c->failed)
+		return;
+	if (!c->row_started) {
+		c->row_started = true;
+		c->row_line = c->line;
+	}
+	if (c->nfields >= 4) {
+		emr_db_set_error(c->db, "%s: line %ld, column %d: too many columns (expected code,description,fee[,system])",
+		                 c->name, c->row_line, c->nfields + 1);
+		c->failed = true;
+		return;
+	}
+	char *v = malloc(len + 1);
+	if (!v)
+		abort();
+	memcpy(v, s ? s : "", len);
+	v[len] = 0;
+	c->fields[c->nfields++] = v;
+}
+
+static void csv_clear(csv_state *c)
+{
+	for (int i = 0; i < c->nfields; i++)
+		free(c->fields[i]);
+	c->nfields = 0;
+	c->row_started = false;
+}
+
+static void csv_row(int term, void *data)
+{
+	(void)term;
+	csv_state *c = data;
+	if (c->failed) {
+		csv_clear(c);
+		return;
+	}
+	if (!c->row_started)
+		c->row_line = c->line;
+	if (!c->header_done) {
+		static const char *want[] = {"code", "description", "fee", "system"};
+		bool okh = c->nfields >= 3;
+		for (int i = 0; okh && i < c->nfields; i++)
+			if (strcmp(c->fields[i], want[i]) != 0) {
+				emr_db_set_error(c->db, "%s: line %ld, column %d: header \"%s\", expected \"%s\"", c->name,
+				                 c->row_line, i + 1, c->fields[i], want[i]);
+				c->failed = true;
+				csv_clear(c);
+				return;
+			}
+		if (!okh) {
+			emr_db_set_error(c->db, "%s: line %ld, column %d: the header must be code,description,fee[,system]",
+			                 c->name, c->row_line, c->nfields + 1);
+			c->failed = true;
+		}
+		c->header_done = true;
+		csv_clear(c);
+		return;
+	}
+	if (c->nfields < 3) {
+		emr_db_set_error(c->db, "%s: line %ld, column %d: missing (expected code,description,fee[,system])",
+		                 c->name, c->row_line, c->nfields + 1);
+		c->failed = true;
+		csv_clear(c);
+		return;
+	}
+	int64_t fee;
+	if (!emr_money_parse(c->fields[2], &fee)) {
+		emr_db_set_error(c->db, "%s: line %ld, column 3: fee \"%s\" is not an amount like 125.00", c->name,
+		                 c->row_line, c->fields[2]);
+		c->failed = true;
+	} else if (fee < 0) {
+		emr_db_set_error(c->db, "%s: line %ld, column 3: fee %s is negative", c->name, c->row_line, c->fields[2]);
+		c->failed = true;
+	} else if (fee_insert(c->db, c->fields[0], c->nfields > 3 ? c->fields[3] : NULL, c->fields[1], fee) != 0) {
+		char why[400];
+		snprintf(why, sizeof why, "%s", emr_db_error(c->db));
+		emr_db_set_error(c->db, "%s: line %ld: %s", c->name, c->row_line, why);
+		c->failed = true;
+	} else {
+		c->count++;
+	}
+	csv_clear(c);
+}
+
+int emr_fee_import(emr_db *db, FILE *f, const char *name, long *count)
+{
+	struct csv_parser p;
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+		emr_db_set_error(db, "%s: cannot start the CSV parser", name);
+		return -1;
+	}
+	csv_state c = {.db = db, .name = name, .line = 1};
+	if (emr_tx_begin(db)) {
+		csv_free(&p);
+		return -1;
+	}
+	int ch;
+	while (!c.failed && (ch = fgetc(f)) != EOF) {
+		char b = (char)ch;
+		if (csv_parse(&p, &b, 1, csv_field, csv_row, &c) != 1) {
+			emr_db_set_error(db, "%s: line %ld, column %d: %s", name, c.line, c.nfields + 1,
+			                 csv_strerror(csv_error(&p)));
+			c.failed = true;
+			break;
+		}
+		if (b == '\n')
+			c.line++;
+	}
+	if (!c.failed && csv_fini(&p, csv_field, csv_row, &c) != 0) {
+		emr_db_set_error(db, "%s: line %ld, column %d: %s (an unterminated quote?)", name, c.row_line,
+		                 c.nfields + 1, csv_strerror(csv_error(&p)));
+		c.failed = true;
+	}
+	csv_clear(&c);
+	csv_free(&p);
+	if (!c.failed && !c.header_done) {
+		emr_db_set_error(db, "%s: line 1, column 1: empty file (expected the header code,description,fee)", name);
+		c.failed = true;
+	}
+	if (c.failed || emr_audit(db, "import", "fee_schedule", 0, 0, name)) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	if (emr_tx_commit(db))
+		return -1;
+	if (count)
+		*count = c.count;
+	return 0;
+}
+
+/* ------------------------------------------------------------ visits */
+
+static int encounter_patient(emr_db *db, int64_t encounter_id, int64_t *patient_id)
+{
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT patient_id FROM encounters WHERE id = ?1 AND retired_at IS NULL");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		emr_db_set_error(db, "no visit %lld", (long long)encounter_id);
+		return -1;
+	}
+	*patient_id = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int emr_dx_add(emr_db *db, int64_t encounter_id, const char *icd10, int *rank)
+{
+	int64_t pid;
+	if (emr_tx_begin(db))
+		return -1;
+	if (encounter_patient(db, encounter_id, &pid))
+		goto fail;
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT code FROM icd10cm WHERE code = upper(replace(?1, '.', ''))");
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, icd10, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		emr_db_set_error(db, "unknown ICD-10-CM code \"%s\"", icd10);
+		goto fail;
+	}
+	char code[16];
+	emr_col_copy(st, 0, code, sizeof code);
+	st = emr_db_stmt(db, "SELECT coalesce(max(rank), 0) + 1 FROM encounter_diagnoses WHERE encounter_id = ?1");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		emr_db_fail(db, "ranking the diagnosis");
+		goto fail;
+	}
+	int r = sqlite3_column_int(st, 0);
+	if (r > 12) {
+		emr_db_set_error(db, "visit %lld already has 12 diagnoses", (long long)encounter_id);
+		goto fail;
+	}
+	st = emr_db_stmt(db, "INSERT INTO encounter_diagnoses (encounter_id, rank, icd10) VALUES (?1, ?2, ?3)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	sqlite3_bind_int(st, 2, r);
+	sqlite3_bind_text(st, 3, code, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		emr_db_fail(db, "saving the diagnosis");
+		goto fail;
+	}
+	if (emr_audit(db, "create", "encounter_diagnoses", encounter_id, pid, code))
+		goto fail;
+	*rank = r;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+static bool valid_modifiers(const char *m)
+{
+	size_t n = strlen(m);
+	if (n == 0)
+		return true;
+	if (n > 11 || (n + 1) % 3 != 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool sep = i % 3 == 2;
+		if (sep ? m[i] != ',' : !(isdigit((unsigned char)m[i]) || (m[i] >= 'A' && m[i] <= 'Z')))
+			return false;
+	}
+	return true;
+}
+
+int emr_charge_add(emr_db *db, int64_t encounter_id, const char *code, const char *modifiers, int units,
+                   const char *dx, int64_t *charge_id)
+{
+	if (!modifiers)
+		modifiers = "";
+	if (!dx || !*dx)
+		dx = "1";
+	if (!valid_modifiers(modifiers)) {
+		emr_db_set_error(db, "modifiers \"%s\": expected up to four 2-character modifiers, like 25 or 25,59",
+		                 modifiers);
+		return -1;
+	}
+	if (units < 1 || units > 999) {
+		emr_db_set_error(db, "units %d: expected 1 to 999", units);
+		return -1;
+	}
+	int64_t pid;
+	if (emr_tx_begin(db))
+		return -1;
+	if (encounter_patient(db, encounter_id, &pid))
+		goto fail;
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT fee_cents FROM fee_schedule WHERE code = ?1 AND active = 1");
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		emr_db_set_error(db, "unknown procedure code \"%s\": add it with emr fee add", code);
+		goto fail;
+	}
+	int64_t fee = sqlite3_column_int64(st, 0);
+	/* Each pointer must name a diagnosis rank of this visit. */
+	const char *p = dx;
+	while (*p) {
+		char *end;
+		long r = strtol(p, &end, 10);
+		if (end == p || r < 1 || r > 12 || (*end && *end != ',')) {
+			emr_db_set_error(db, "diagnosis pointers \"%s\": expected ranks like 1,2", dx);
+			goto fail;
+		}
+		st = emr_db_stmt(db, "SELECT 1 FROM encounter_diagnoses WHERE encounter_id = ?1 AND rank = ?2");
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, encounter_id);
+		sqlite3_bind_int(st, 2, (int)r);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			emr_db_set_error(db, "visit %lld has no diagnosis %ld: add it with emr dx add", (long long)encounter_id,
+			                 r);
+			goto fail;
+		}
+		p = *end ? end + 1 : end;
+	}
+	char now[32];
+	emr_now_instant(now);
+	st = emr_db_stmt(db, "INSERT INTO charges (encounter_id, code, modifiers, units, fee_cents, dx_pointers, created_at) "
+	                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	sqlite3_bind_text(st, 2, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, modifiers, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 4, units);
+	sqlite3_bind_int64(st, 5, fee);
+	sqlite3_bind_text(st, 6, dx, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		emr_db_fail(db, "saving the charge");
+		goto fail;
+	}
+	int64_t id = sqlite3_last_insert_rowid(emr_db_sqlite(db));
+	if (emr_audit(db, "create", "charges", id, pid, code))
+		goto fail;
+	if (charge_id)
+		*charge_id = id;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+static int ledger_post(emr_db *db, int64_t pid, int64_t invoice_id, const char *kind, int64_t amount,
+                       const char *method, const char *reference, const char *memo)
+{
+	char now[32];
+	emr_now_instant(now);
+	sqlite3_stmt *st = emr_db_stmt(db, "INSERT INTO ledger (patient_id, invoice_id, kind, amount_cents, method, "
+	                                   "reference, memo, posted_at, posted_by) "
+	                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, pid);
+	if (invoice_id > 0)
+		sqlite3_bind_int64(st, 2, invoice_id);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, amount);
+	emr_bind_text_or_null(st, 5, method);
+	sqlite3_bind_text(st, 6, reference ? reference : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, memo ? memo : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
+	if (emr_db_actor_id(db) > 0)
+		sqlite3_bind_int64(st, 9, emr_db_actor_id(db));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return emr_db_fail(db, "posting to the ledger");
+	return emr_audit(db, "create", "ledger", sqlite3_last_insert_rowid(emr_db_sqlite(db)), pid, kind);
+}
+
+int emr_invoice_issue(emr_db *db, int64_t encounter_id, int64_t *invoice_id, char number[32])
+{
+	int64_t pid;
+	if (emr_tx_begin(db))
+		return -1;
+	if (encounter_patient(db, encounter_id, &pid))
+		goto fail;
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT count(*), coalesce(sum(fee_cents * units), 0) FROM charges "
+	                                   "WHERE encounter_id = ?1 AND status = 'open'");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		emr_db_fail(db, "totalling the charges");
+		goto fail;
+	}
+	if (sqlite3_column_int64(st, 0) == 0) {
+		emr_db_set_error(db, "visit %lld has no open charges to invoice", (long long)encounter_id);
+		goto fail;
+	}
+	int64_t total = sqlite3_column_int64(st, 1);
+	st = emr_db_stmt(db, "SELECT coalesce(max(id), 0) + 1 FROM invoices");
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		emr_db_fail(db, "numbering the invoice");
+		goto fail;
+	}
+	snprintf(number, 32, "INV-%06lld", (long long)sqlite3_column_int64(st, 0));
+	char now[32];
+	emr_now_instant(now);
+	st = emr_db_stmt(db, "INSERT INTO invoices (patient_id, encounter_id, number, service_date, total_cents, "
+	                     "issued_at, issued_by) SELECT patient_id, id, ?2, date(start_at, 'localtime'), ?3, ?4, ?5 "
+	                     "FROM encounters WHERE id = ?1");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	sqlite3_bind_text(st, 2, number, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, total);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+	if (emr_db_actor_id(db) > 0)
+		sqlite3_bind_int64(st, 5, emr_db_actor_id(db));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		emr_db_fail(db, "issuing the invoice");
+		goto fail;
+	}
+	int64_t iid = sqlite3_last_insert_rowid(emr_db_sqlite(db));
+	st = emr_db_stmt(db, "UPDATE charges SET status = 'invoiced', invoice_id = ?2 "
+	                     "WHERE encounter_id = ?1 AND status = 'open'");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	sqlite3_bind_int64(st, 2, iid);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		emr_db_fail(db, "invoicing the charges");
+		goto fail;
+	}
+	if (ledger_post(db, pid, iid, "charge", total, NULL, number, "invoice") ||
+	    emr_audit(db, "create", "invoices", iid, pid, number))
+		goto fail;
+	*invoice_id = iid;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+int emr_balance(emr_db *db, int64_t patient_id, int64_t *cents)
+{
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT coalesce(sum(amount_cents), 0) FROM ledger WHERE patient_id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return emr_db_fail(db, "reading the balance");
+	*cents = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int check_invoice(emr_db *db, int64_t invoice_id, int64_t pid)
+{
+	if (invoice_id <= 0)
+		return 0;
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT patient_id FROM invoices WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, invoice_id);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) != pid) {
+		emr_db_set_error(db, "no invoice %lld for this patient", (long long)invoice_id);
+		return -1;
+	}
+	return 0;
+}
+
+int emr_payment_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *method,
+                     const char *reference, int64_t invoice_id, bool allow_credit)
+{
+	static const char *methods[] = {"cash", "card", "check", "insurance"};
+	bool okm = false;
+	for (size_t i = 0; method && i < 4; i++)
+		okm = okm || strcmp(method, methods[i]) == 0;
+	if (!okm) {
+		emr_db_set_error(db, "payment method \"%s\": expected cash, card, check or insurance", method ? method : "");
+		return -1;
+	}
+	if (amount_cents <= 0) {
+		emr_db_set_error(db, "a payment must be more than 0.00");
+		return -1;
+	}
+	if (emr_tx_begin(db))
+		return -1;
+	int64_t bal;
+	if (check_invoice(db, invoice_id, patient_id) || emr_balance(db, patient_id, &bal))
+		goto fail;
+	if (amount_cents > bal && !allow_credit) {
+		char a[32], b[32];
+		emr_money_format(amount_cents, a, sizeof a);
+		emr_money_format(bal, b, sizeof b);
+		emr_db_set_error(db, "payment %s is more than the balance %s: confirm a credit (--allow-credit)", a, b);
+		goto fail;
+	}
+	if (ledger_post(db, patient_id, invoice_id, "payment", -amount_cents, method, reference,
+	                amount_cents > bal ? "credit" : ""))
+		goto fail;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+int emr_adjustment_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *reason, int64_t invoice_id)
+{
+	if (!reason || !*reason) {
+		emr_db_set_error(db, "an adjustment needs a reason");
+		return -1;
+	}
+	if (amount_cents == 0) {
+		emr_db_set_error(db, "an adjustment of 0.00 changes nothing");
+		return -1;
+	}
+	if (emr_tx_begin(db))
+		return -1;
+	if (check_invoice(db, invoice_id, patient_id) ||
+	    ledger_post(db, patient_id, invoice_id, "adjustment", amount_cents, NULL, NULL, reason)) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	return emr_tx_commit(db);
+}
+
+int emr_aging(emr_db *db, int64_t buckets[4])
+{
+	for (int i = 0; i < 4; i++)
+		buckets[i] = 0;
+	char now[32];
+	emr_now_instant(now);
+	sqlite3_stmt *st = emr_db_stmt(
+		db, "SELECT CAST(julianday(date(?1)) - julianday(i.service_date) AS INTEGER), "
+		    "i.total_cents + coalesce((SELECT sum(l.amount_cents) FROM ledger l WHERE l.invoice_id = i.id "
+		    "AND l.kind <> 'charge'), 0) FROM invoices i");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t days = sqlite3_column_int64(st, 0), open = sqlite3_column_int64(st, 1);
+		if (open <= 0)
+			continue;
+		buckets[days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3] += open;
+	}
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "aging the invoices");
+	return 0;
+}

@@ -1,0 +1,718 @@
+/* cli_billing: `emr fee|dx|charge|invoice|pay|adjust|balance|statement`
+ * and `emr report daysheet|aging`.  Amounts are cents end to end: JSON and
+ * CSV carry them as exact strings ("125.50"), never as floating point. */
+#include "emr/cli.h"
+
+#include "emr/audit.h"
+#include "emr/billing.h"
+#include "emr/output.h"
+#include "emr/patient.h"
+#include "emr/perm.h"
+#include "emr/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARSE(cli, cmd, usage, opts, argc, argv, pos, max, npos)                              \
+	do {                                                                                   \
+		int prc_ = emr_opts_parse(cli, cmd, usage, opts, argc, argv, pos, max, npos);  \
+		if (prc_ > 0)                                                                  \
+			return EMR_EXIT_OK;                                                    \
+		if (prc_ < 0)                                                                  \
+			return EMR_EXIT_USAGE;                                                 \
+	} while (0)
+
+static int fail(emr_cli *cli, const char *cmd)
+{
+	emr_cli_error(cli, "%s: %s", cmd, emr_db_error(cli->db));
+	return EMR_EXIT_FAIL;
+}
+
+static bool parse_id(const char *s, int64_t *out)
+{
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return false;
+	*out = strtoll(s, NULL, 10);
+	return *out > 0;
+}
+
+/* Opens the database and checks the billing permission. */
+static int open_billing(emr_cli *cli, const char *cmd)
+{
+	int rc = emr_cli_open_db(cli, true);
+	if (rc)
+		return rc;
+	if (emr_permit(cli->db, EMR_PERM_BILLING, cmd) != 0)
+		return fail(cli, cmd);
+	return 0;
+}
+
+static int open_billing_patient(emr_cli *cli, const char *cmd, const char *ref, emr_patient *p)
+{
+	int rc = emr_cli_open_db(cli, true);
+	if (rc)
+		return rc;
+	/* The front desk takes payments too; everything else is billing. */
+	if (emr_permit(cli->db, strcmp(cmd, "pay") == 0 ? EMR_PERM_PAYMENT : EMR_PERM_BILLING, cmd) != 0)
+		return fail(cli, cmd);
+	if (emr_patient_resolve(cli->db, ref, p) != 0)
+		return fail(cli, cmd);
+	return 0;
+}
+
+static const char *money(int64_t cents, char buf[32])
+{
+	emr_money_format(cents, buf, 32);
+	return buf;
+}
+
+typedef struct subcommand {
+	const char *name;
+	int (*run)(emr_cli *cli, int argc, char **argv);
+} subcommand;
+
+static int dispatch(emr_cli *cli, const char *cmd, const char *usage, const subcommand *subs, size_t nsubs,
+                    int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		FILE *f = argc < 2 ? cli->err : cli->out;
+		fprintf(f, "usage: emr %s\n", usage);
+		return argc < 2 ? EMR_EXIT_USAGE : EMR_EXIT_OK;
+	}
+	for (size_t i = 0; i < nsubs; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(cli, argc - 1, argv + 1);
+	return emr_cli_usage(cli, cmd, "unknown subcommand \"%s\"", argv[1]);
+}
+
+/* ------------------------------------------------------------ fee */
+
+static int fee_add(emr_cli *cli, int argc, char **argv)
+{
+	const char *desc = NULL, *fee = NULL, *system = NULL;
+	const emr_opt opts[] = {
+		{"description", 0, EMR_OPT_STRING, &desc, "TEXT  what the code is"},
+		{"fee", 0, EMR_OPT_STRING, &fee, "AMOUNT  the fee, like 125.00"},
+		{"system", 0, EMR_OPT_STRING, &system, "CPT|HCPCS  (default: from the code)"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "fee add", "fee add CODE --description TEXT --fee AMOUNT [--system CPT|HCPCS]", opts, argc, argv,
+	      pos, 1, &npos);
+	if (npos != 1 || !desc || !fee)
+		return emr_cli_usage(cli, "fee add", "expected CODE, --description and --fee");
+	int64_t cents;
+	if (!emr_money_parse(fee, &cents)) {
+		emr_cli_error(cli, "fee add: fee \"%s\": expected an amount like 125.00", fee);
+		return EMR_EXIT_USAGE;
+	}
+	if (cents < 0) {
+		emr_cli_error(cli, "fee add: a fee cannot be negative");
+		return EMR_EXIT_FAIL;
+	}
+	int rc = open_billing(cli, "fee add");
+	if (rc)
+		return rc;
+	if (emr_fee_add(cli->db, pos[0], system, desc, cents))
+		return fail(cli, "fee add");
+	char b[32];
+	fprintf(cli->out, "fee %s: %s\n", pos[0], money(cents, b));
+	return EMR_EXIT_OK;
+}
+
+static int fee_list(emr_cli *cli, int argc, char **argv)
+{
+	bool json = false, csv = false;
+	const emr_opt opts[] = {
+		{"json", 0, EMR_OPT_FLAG, &json, "JSON output"},
+		{"csv", 0, EMR_OPT_FLAG, &csv, "CSV output"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "fee list", "fee list [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	emr_format fmt;
+	if (emr_cli_format(cli, "fee list", json, csv, true, &fmt))
+		return EMR_EXIT_USAGE;
+	int rc = open_billing(cli, "fee list");
+	if (rc)
+		return rc;
+	static const emr_column cols[] = {
+		{"code", "CODE", EMR_COL_TEXT, false},
+		{"system", "SYSTEM", EMR_COL_TEXT, false},
+		{"description", "DESCRIPTION", EMR_COL_TEXT, false},
+		{"fee", "FEE", EMR_COL_TEXT, false},
+		{"fee_cents", "CENTS", EMR_COL_INT, true},
+	};
+	sqlite3_stmt *st = emr_db_stmt(cli->db, "SELECT code, code_system, description, fee_cents FROM fee_schedule "
+	                                        "WHERE active = 1 ORDER BY code");
+	if (!st)
+		return fail(cli, "fee list");
+	emr_table *t = emr_table_new(cols, 5);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char b[32];
+		const char *cells[5] = {emr_col_text(st, 0), emr_col_text(st, 1), emr_col_text(st, 2),
+		                        money(sqlite3_column_int64(st, 3), b), emr_col_text(st, 3)};
+		emr_table_add(t, cells);
+	}
+	emr_table_print(t, fmt, cli->out);
+	emr_table_free(t);
+	return EMR_EXIT_OK;
+}
+
+static int fee_import(emr_cli *cli, int argc, char **argv)
+{
+	const emr_opt opts[] = {{0}};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "fee import", "fee import FILE.csv   (header code,description,fee[,system])", opts, argc, argv, pos,
+	      1, &npos);
+	if (npos != 1)
+		return emr_cli_usage(cli, "fee import", "expected FILE.csv");
+	FILE *f = fopen(pos[0], "rb");
+	if (!f) {
+		emr_cli_error(cli, "fee import: %s: %s", pos[0], strerror(errno));
+		return EMR_EXIT_FAIL;
+	}
+	int rc = open_billing(cli, "fee import");
+	if (rc) {
+		fclose(f);
+		return rc;
+	}
+	long n = 0;
+	rc = emr_fee_import(cli->db, f, pos[0], &n);
+	fclose(f);
+	if (rc) {
+		emr_cli_error(cli, "fee import: %s; nothing imported", emr_db_error(cli->db));
+		return EMR_EXIT_FAIL;
+	}
+	fprintf(cli->out, "imported %ld fees\n", n);
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_fee(emr_cli *cli, int argc, char **argv)
+{
+	static const subcommand subs[] = {{"add", fee_add}, {"list", fee_list}, {"import", fee_import}};
+	return dispatch(cli, "fee", "fee add|list|import ... (see emr fee SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
+	                argv);
+}
+
+/* ------------------------------------------------------------ dx, charge */
+
+static int dx_add(emr_cli *cli, int argc, char **argv)
+{
+	const char *icd = NULL;
+	const emr_opt opts[] = {{"icd10", 0, EMR_OPT_STRING, &icd, "CODE  ICD-10-CM code"}, {0}};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "dx add", "dx add VISIT --icd10 CODE", opts, argc, argv, pos, 1, &npos);
+	int64_t visit;
+	if (npos != 1 || !icd || !parse_id(pos[0], &visit))
+		return emr_cli_usage(cli, "dx add", "expected VISIT (a number) and --icd10 CODE");
+	int rc = open_billing(cli, "dx add");
+	if (rc)
+		return rc;
+	int rank;
+	if (emr_dx_add(cli->db, visit, icd, &rank))
+		return fail(cli, "dx add");
+	fprintf(cli->out, "diagnosis %d of visit %lld: %s\n", rank, (long long)visit, icd);
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_dx(emr_cli *cli, int argc, char **argv)
+{
+	static const subcommand subs[] = {{"add", dx_add}};
+	return dispatch(cli, "dx", "dx add VISIT --icd10 CODE", subs, EMR_ARRAY_LEN(subs), argc, argv);
+}
+
+static int charge_add(emr_cli *cli, int argc, char **argv)
+{
+	const char *code = NULL, *mods = NULL, *dx = NULL;
+	long units = 1;
+	const emr_opt opts[] = {
+		{"code", 0, EMR_OPT_STRING, &code, "CODE  CPT or HCPCS code from the fee schedule"},
+		{"modifiers", 0, EMR_OPT_STRING, &mods, "M[,M]  modifiers, like 25"},
+		{"units", 0, EMR_OPT_INT, &units, "N  units (default 1)"},
+		{"dx", 0, EMR_OPT_STRING, &dx, "R[,R]  diagnosis ranks of the visit (default 1)"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "charge add", "charge add VISIT --code CODE [--modifiers 25] [--units 1] [--dx 1,2]", opts, argc,
+	      argv, pos, 1, &npos);
+	int64_t visit;
+	if (npos != 1 || !code || !parse_id(pos[0], &visit))
+		return emr_cli_usage(cli, "charge add", "expected VISIT (a number) and --code CODE");
+	if (units < 1 || units > 999) {
+		emr_cli_error(cli, "charge add: units %ld: expected 1 to 999", units);
+		return EMR_EXIT_USAGE;
+	}
+	int rc = open_billing(cli, "charge add");
+	if (rc)
+		return rc;
+	int64_t id;
+	if (emr_charge_add(cli->db, visit, code, mods, (int)units, dx, &id))
+		return fail(cli, "charge add");
+	fprintf(cli->out, "charge %lld: %s x%ld on visit %lld\n", (long long)id, code, units, (long long)visit);
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_charge(emr_cli *cli, int argc, char **argv)
+{
+	static const subcommand subs[] = {{"add", charge_add}};
+	return dispatch(cli, "charge", "charge add VISIT --code CODE ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+}
+
+/* ------------------------------------------------------------ invoice */
+
+static int invoice_issue(emr_cli *cli, int argc, char **argv)
+{
+	const emr_opt opts[] = {{0}};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "invoice issue", "invoice issue VISIT", opts, argc, argv, pos, 1, &npos);
+	int64_t visit;
+	if (npos != 1 || !parse_id(pos[0], &visit))
+		return emr_cli_usage(cli, "invoice issue", "expected VISIT (a number)");
+	int rc = open_billing(cli, "invoice issue");
+	if (rc)
+		return rc;
+	int64_t id;
+	char number[32];
+	if (emr_invoice_issue(cli->db, visit, &id, number))
+		return fail(cli, "invoice issue");
+	sqlite3_stmt *st = emr_db_stmt(cli->db, "SELECT total_cents FROM invoices WHERE id = ?1");
+	int64_t total = 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			total = sqlite3_column_int64(st, 0);
+	}
+	char b[32];
+	fprintf(cli->out, "invoice %lld %s issued: total %s\n", (long long)id, number, money(total, b));
+	return EMR_EXIT_OK;
+}
+
+static int invoice_show(emr_cli *cli, int argc, char **argv)
+{
+	bool json = false;
+	const emr_opt opts[] = {{"json", 0, EMR_OPT_FLAG, &json, "JSON output"}, {0}};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "invoice show", "invoice show ID [--json]", opts, argc, argv, pos, 1, &npos);
+	int64_t id;
+	if (npos != 1)
+		return emr_cli_usage(cli, "invoice show", "expected ID (a number or INV-000001)");
+	const char *ref = pos[0];
+	if (strncmp(ref, "INV-", 4) == 0)
+		ref += 4;
+	if (!parse_id(ref, &id))
+		return emr_cli_usage(cli, "invoice show", "expected ID (a number or INV-000001)");
+	int rc = open_billing(cli, "invoice show");
+	if (rc)
+		return rc;
+	emr_db *db = cli->db;
+	sqlite3_stmt *st = emr_db_stmt(
+		db, "SELECT i.number, i.service_date, i.total_cents, i.issued_at, i.encounter_id, i.patient_id, "
+		    "p.mrn, p.given_name || ' ' || p.family_name, p.dob, pr.name, coalesce(pr.npi, ''), "
+		    "coalesce(u.display_name, ''), coalesce(u.npi, ''), "
+		    "(SELECT coalesce(sum(amount_cents), 0) FROM ledger l WHERE l.invoice_id = i.id) "
+		    "FROM invoices i JOIN patients p ON p.id = i.patient_id JOIN practice pr ON pr.id = 1 "
+		    "JOIN encounters e ON e.id = i.encounter_id LEFT JOIN users u ON u.id = e.provider_id "
+		    "WHERE i.id = ?1");
+	if (!st)
+		return fail(cli, "invoice show");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		emr_cli_error(cli, "invoice show: no invoice %lld", (long long)id);
+		return EMR_EXIT_FAIL;
+	}
+	char number[32], sdate[16], issued[32], mrn[40], name[400], dob[16], practice[256], pnpi[16], prov[256],
+		npi[16];
+	emr_col_copy(st, 0, number, sizeof number);
+	emr_col_copy(st, 1, sdate, sizeof sdate);
+	int64_t total = sqlite3_column_int64(st, 2);
+	emr_col_copy(st, 3, issued, sizeof issued);
+	int64_t enc = sqlite3_column_int64(st, 4), pid = sqlite3_column_int64(st, 5);
+	emr_col_copy(st, 6, mrn, sizeof mrn);
+	emr_col_copy(st, 7, name, sizeof name);
+	emr_col_copy(st, 8, dob, sizeof dob);
+	emr_col_copy(st, 9, practice, sizeof practice);
+	emr_col_copy(st, 10, pnpi, sizeof pnpi);
+	emr_col_copy(st, 11, prov, sizeof prov);
+	emr_col_copy(st, 12, npi, sizeof npi);
+	int64_t balance = sqlite3_column_int64(st, 13);
+	char b[32];
+	json_t *root = json_object(), *jdx = json_array(), *jproc = json_array(), *jpay = json_array();
+	if (!json) {
+		fprintf(cli->out, "%s\n", practice);
+		if (*pnpi)
+			fprintf(cli->out, "Practice NPI: %s\n", pnpi);
+		fprintf(cli->out, "Invoice %s  issued %s\n", number, issued);
+		fprintf(cli->out, "Patient: %s (%s), born %s\n", name, mrn, dob);
+		fprintf(cli->out, "Date of service: %s  visit %lld\n", sdate, (long long)enc);
+		fprintf(cli->out, "Provider: %s  NPI %s\n\nDiagnoses:\n", *prov ? prov : "-", *npi ? npi : "-");
+	}
+	st = emr_db_stmt(db, "SELECT d.rank, d.icd10, coalesce(c.description, '') FROM encounter_diagnoses d "
+	                     "LEFT JOIN icd10cm c ON c.code = d.icd10 WHERE d.encounter_id = ?1 ORDER BY d.rank");
+	if (st) {
+		sqlite3_bind_int64(st, 1, enc);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (json)
+				json_array_append_new(jdx, json_pack("{s:i,s:s,s:s}", "rank", sqlite3_column_int(st, 0),
+				                                     "icd10", emr_col_text(st, 1), "description",
+				                                     emr_col_text(st, 2)));
+			else
+				fprintf(cli->out, "  %d  %-8s %s\n", sqlite3_column_int(st, 0), emr_col_text(st, 1),
+				        emr_col_text(st, 2));
+		}
+	}
+	if (!json)
+		fputs("\nProcedures:\n", cli->out);
+	st = emr_db_stmt(db, "SELECT c.code, f.description, c.modifiers, c.units, c.fee_cents, c.dx_pointers "
+	                     "FROM charges c JOIN fee_schedule f ON f.code = c.code WHERE c.invoice_id = ?1 ORDER BY c.id");
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t fee = sqlite3_column_int64(st, 4), units = sqlite3_column_int64(st, 3);
+			char f1[32], f2[32];
+			if (json)
+				json_array_append_new(
+					jproc, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "code", emr_col_text(st, 0),
+				                         "description", emr_col_text(st, 1), "modifiers", emr_col_text(st, 2),
+				                         "units", (json_int_t)units, "fee", money(fee, f1), "amount",
+				                         money(fee * units, f2), "dx_pointers", emr_col_text(st, 5)));
+			else
+				fprintf(cli->out, "  %-6s %-3s x%-3lld %10s  dx %-8s %s\n", emr_col_text(st, 0),
+				        emr_col_text(st, 2), (long long)units, money(fee * units, f2), emr_col_text(st, 5),
+				        emr_col_text(st, 1));
+		}
+	}
+	if (!json)
+		fprintf(cli->out, "\nTotal: %s\n\nPayments and adjustments:\n", money(total, b));
+	st = emr_db_stmt(db, "SELECT date(posted_at, 'localtime'), kind, amount_cents, coalesce(method, ''), reference, memo "
+	                     "FROM ledger WHERE invoice_id = ?1 AND kind <> 'charge' ORDER BY id");
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char a[32];
+			money(sqlite3_column_int64(st, 2), a);
+			if (json)
+				json_array_append_new(jpay, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "date", emr_col_text(st, 0),
+				                                      "kind", emr_col_text(st, 1), "amount", a, "method",
+				                                      emr_col_text(st, 3), "reference", emr_col_text(st, 4),
+				                                      "memo", emr_col_text(st, 5)));
+			else
+				fprintf(cli->out, "  %s  %-10s %10s  %s %s %s\n", emr_col_text(st, 0), emr_col_text(st, 1), a,
+				        emr_col_text(st, 3), emr_col_text(st, 4), emr_col_text(st, 5));
+		}
+	}
+	if (json) {
+		char b2[32];
+		json_object_set_new(root, "id", json_integer(id));
+		json_object_set_new(root, "number", json_string(number));
+		json_object_set_new(root, "practice", json_pack("{s:s,s:s}", "name", practice, "npi", pnpi));
+		json_object_set_new(root, "patient", json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)pid, "mrn", mrn,
+		                                               "name", name, "dob", dob));
+		json_object_set_new(root, "service_date", json_string(sdate));
+		json_object_set_new(root, "issued_at", json_string(issued));
+		json_object_set_new(root, "visit", json_integer(enc));
+		json_object_set_new(root, "provider", json_pack("{s:s,s:s}", "name", prov, "npi", npi));
+		json_object_set_new(root, "diagnoses", jdx);
+		json_object_set_new(root, "procedures", jproc);
+		json_object_set_new(root, "total", json_string(money(total, b)));
+		json_object_set_new(root, "payments", jpay);
+		json_object_set_new(root, "balance", json_string(money(balance, b2)));
+		emr_json_print(root, cli->out);
+	} else {
+		fprintf(cli->out, "\nBalance: %s\n", money(balance, b));
+		json_decref(jdx);
+		json_decref(jproc);
+		json_decref(jpay);
+	}
+	json_decref(root);
+	emr_audit(db, "print", "invoices", id, pid, number);
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_invoice(emr_cli *cli, int argc, char **argv)
+{
+	static const subcommand subs[] = {{"issue", invoice_issue}, {"show", invoice_show}};
+	return dispatch(cli, "invoice", "invoice issue VISIT | invoice show ID [--json]", subs, EMR_ARRAY_LEN(subs),
+	                argc, argv);
+}
+
+/* ------------------------------------------------------------ ledger */
+
+static bool parse_invoice(const char *s, int64_t *id)
+{
+	if (!s) {
+		*id = 0;
+		return true;
+	}
+	if (strncmp(s, "INV-", 4) == 0)
+		s += 4;
+	return parse_id(s, id);
+}
+
+int emr_cmd_pay(emr_cli *cli, int argc, char **argv)
+{
+	const char *method = NULL, *ref = NULL, *inv = NULL;
+	bool credit = false;
+	const emr_opt opts[] = {
+		{"method", 0, EMR_OPT_STRING, &method, "cash|card|check|insurance"},
+		{"reference", 0, EMR_OPT_STRING, &ref, "R  check number, authorization, ..."},
+		{"invoice", 0, EMR_OPT_STRING, &inv, "ID  the invoice paid"},
+		{"allow-credit", 0, EMR_OPT_FLAG, &credit, "confirm a payment above the balance (a credit)"},
+		{0},
+	};
+	const char *pos[2];
+	int npos;
+	PARSE(cli, "pay", "pay PATIENT AMOUNT --method cash|card|check|insurance [--reference R] [--invoice ID] "
+	                  "[--allow-credit]", opts, argc, argv, pos, 2, &npos);
+	int64_t cents, iid;
+	if (npos != 2 || !method)
+		return emr_cli_usage(cli, "pay", "expected PATIENT AMOUNT --method M");
+	if (!emr_money_parse(pos[1], &cents) || cents <= 0) {
+		emr_cli_error(cli, "pay: amount \"%s\": expected a positive amount like 40.00", pos[1]);
+		return EMR_EXIT_USAGE;
+	}
+	if (!parse_invoice(inv, &iid))
+		return emr_cli_usage(cli, "pay", "invoice \"%s\": expected a number or INV-000001", inv);
+	emr_patient p;
+	int rc = open_billing_patient(cli, "pay", pos[0], &p);
+	if (rc)
+		return rc;
+	if (emr_payment_post(cli->db, p.id, cents, method, ref, iid, credit))
+		return fail(cli, "pay");
+	int64_t bal = 0;
+	emr_balance(cli->db, p.id, &bal);
+	char a[32], b[32];
+	fprintf(cli->out, "payment %s (%s) for %s; balance %s%s\n", money(cents, a), method, p.mrn, money(bal, b),
+	        bal < 0 ? " (credit)" : "");
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_adjust(emr_cli *cli, int argc, char **argv)
+{
+	const char *reason = NULL, *inv = NULL;
+	const emr_opt opts[] = {
+		{"reason", 0, EMR_OPT_STRING, &reason, "TEXT  why (write-off, correction, ...)"},
+		{"invoice", 0, EMR_OPT_STRING, &inv, "ID  the invoice adjusted"},
+		{0},
+	};
+	const char *pos[2];
+	int npos;
+	PARSE(cli, "adjust", "adjust PATIENT AMOUNT --reason TEXT [--invoice ID]   (negative lowers the balance)",
+	      opts, argc, argv, pos, 2, &npos);
+	int64_t cents, iid;
+	if (npos != 2 || !reason)
+		return emr_cli_usage(cli, "adjust", "expected PATIENT AMOUNT --reason TEXT");
+	if (!emr_money_parse(pos[1], &cents) || cents == 0) {
+		emr_cli_error(cli, "adjust: amount \"%s\": expected a non-zero amount like -15.00", pos[1]);
+		return EMR_EXIT_USAGE;
+	}
+	if (!parse_invoice(inv, &iid))
+		return emr_cli_usage(cli, "adjust", "invoice \"%s\": expected a number or INV-000001", inv);
+	emr_patient p;
+	int rc = open_billing_patient(cli, "adjust", pos[0], &p);
+	if (rc)
+		return rc;
+	if (emr_adjustment_post(cli->db, p.id, cents, reason, iid))
+		return fail(cli, "adjust");
+	int64_t bal = 0;
+	emr_balance(cli->db, p.id, &bal);
+	char a[32], b[32];
+	fprintf(cli->out, "adjustment %s for %s; balance %s\n", money(cents, a), p.mrn, money(bal, b));
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_balance(emr_cli *cli, int argc, char **argv)
+{
+	bool json = false;
+	const emr_opt opts[] = {{"json", 0, EMR_OPT_FLAG, &json, "JSON output"}, {0}};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "balance", "balance PATIENT [--json]", opts, argc, argv, pos, 1, &npos);
+	if (npos != 1)
+		return emr_cli_usage(cli, "balance", "expected PATIENT");
+	emr_patient p;
+	int rc = open_billing_patient(cli, "balance", pos[0], &p);
+	if (rc)
+		return rc;
+	int64_t bal;
+	if (emr_balance(cli->db, p.id, &bal))
+		return fail(cli, "balance");
+	char b[32];
+	if (json) {
+		json_t *o = json_pack("{s:s,s:s}", "mrn", p.mrn, "balance", money(bal, b));
+		emr_json_print(o, cli->out);
+		json_decref(o);
+	} else {
+		fprintf(cli->out, "%s %s %s: balance %s%s\n", p.mrn, p.given, p.family, money(bal, b),
+		        bal < 0 ? " (credit)" : "");
+	}
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_statement(emr_cli *cli, int argc, char **argv)
+{
+	bool json = false, csv = false;
+	const emr_opt opts[] = {
+		{"json", 0, EMR_OPT_FLAG, &json, "JSON output"},
+		{"csv", 0, EMR_OPT_FLAG, &csv, "CSV output"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "statement", "statement PATIENT [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	if (npos != 1)
+		return emr_cli_usage(cli, "statement", "expected PATIENT");
+	emr_format fmt;
+	if (emr_cli_format(cli, "statement", json, csv, true, &fmt))
+		return EMR_EXIT_USAGE;
+	emr_patient p;
+	int rc = open_billing_patient(cli, "statement", pos[0], &p);
+	if (rc)
+		return rc;
+	static const emr_column cols[] = {
+		{"date", "DATE", EMR_COL_TEXT, false},     {"kind", "KIND", EMR_COL_TEXT, false},
+		{"invoice", "INVOICE", EMR_COL_TEXT, false}, {"detail", "DETAIL", EMR_COL_TEXT, false},
+		{"amount", "AMOUNT", EMR_COL_TEXT, false},  {"balance", "BALANCE", EMR_COL_TEXT, false},
+	};
+	sqlite3_stmt *st = emr_db_stmt(
+		cli->db, "SELECT date(l.posted_at, 'localtime'), l.kind, coalesce(i.number, ''), "
+		         "trim(coalesce(l.method, '') || ' ' || l.reference || ' ' || l.memo), l.amount_cents "
+		         "FROM ledger l LEFT JOIN invoices i ON i.id = l.invoice_id WHERE l.patient_id = ?1 "
+		         "ORDER BY l.posted_at, l.id");
+	if (!st)
+		return fail(cli, "statement");
+	sqlite3_bind_int64(st, 1, p.id);
+	emr_table *t = emr_table_new(cols, 6);
+	int64_t run = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char a[32], b[32];
+		int64_t amt = sqlite3_column_int64(st, 4);
+		run += amt;
+		const char *cells[6] = {emr_col_text(st, 0), emr_col_text(st, 1), emr_col_text(st, 2),
+		                        emr_col_text(st, 3), money(amt, a), money(run, b)};
+		emr_table_add(t, cells);
+	}
+	if (fmt == EMR_FMT_TEXT)
+		fprintf(cli->out, "Statement for %s %s (%s)\n", p.given, p.family, p.mrn);
+	emr_table_print(t, fmt, cli->out);
+	emr_table_free(t);
+	if (fmt == EMR_FMT_TEXT) {
+		char b[32];
+		fprintf(cli->out, "Balance due: %s\n", money(run, b));
+	}
+	emr_audit(cli->db, "print", "ledger", 0, p.id, "statement");
+	return EMR_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ reports */
+
+static int report_daysheet(emr_cli *cli, int argc, char **argv)
+{
+	const char *date = NULL;
+	bool json = false, csv = false;
+	const emr_opt opts[] = {
+		{"date", 0, EMR_OPT_STRING, &date, "DATE  only this local date (YYYY-MM-DD)"},
+		{"json", 0, EMR_OPT_FLAG, &json, "JSON output"},
+		{"csv", 0, EMR_OPT_FLAG, &csv, "CSV output"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "report daysheet", "report daysheet [--date DATE] [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	emr_format fmt;
+	if (emr_cli_format(cli, "report", json, csv, true, &fmt))
+		return EMR_EXIT_USAGE;
+	if (date) {
+		int y, m, d;
+		char tail;
+		if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31) {
+			emr_cli_error(cli, "report daysheet: date \"%s\": expected YYYY-MM-DD", date);
+			return EMR_EXIT_USAGE;
+		}
+	}
+	int rc = open_billing(cli, "report daysheet");
+	if (rc)
+		return rc;
+	static const emr_column cols[] = {
+		{"date", "DATE", EMR_COL_TEXT, false},          {"charges", "CHARGES", EMR_COL_TEXT, false},
+		{"payments", "PAYMENTS", EMR_COL_TEXT, false},   {"adjustments", "ADJUSTMENTS", EMR_COL_TEXT, false},
+		{"refunds", "REFUNDS", EMR_COL_TEXT, false},     {"net", "NET", EMR_COL_TEXT, false},
+	};
+	sqlite3_stmt *st = emr_db_stmt(
+		cli->db, "SELECT date(posted_at, 'localtime') AS d, "
+		         "sum(CASE kind WHEN 'charge' THEN amount_cents ELSE 0 END), "
+		         "-sum(CASE kind WHEN 'payment' THEN amount_cents ELSE 0 END), "
+		         "sum(CASE kind WHEN 'adjustment' THEN amount_cents ELSE 0 END), "
+		         "sum(CASE kind WHEN 'refund' THEN amount_cents ELSE 0 END), sum(amount_cents) "
+		         "FROM ledger WHERE ?1 IS NULL OR date(posted_at, 'localtime') = ?1 GROUP BY d ORDER BY d");
+	if (!st)
+		return fail(cli, "report daysheet");
+	emr_bind_text_or_null(st, 1, date);
+	emr_table *t = emr_table_new(cols, 6);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char v[5][32];
+		const char *cells[6] = {emr_col_text(st, 0)};
+		for (int i = 0; i < 5; i++)
+			cells[i + 1] = money(sqlite3_column_int64(st, i + 1), v[i]);
+		emr_table_add(t, cells);
+	}
+	emr_table_print(t, fmt, cli->out);
+	emr_table_free(t);
+	return EMR_EXIT_OK;
+}
+
+static int report_aging(emr_cli *cli, int argc, char **argv)
+{
+	bool json = false, csv = false;
+	const emr_opt opts[] = {
+		{"json", 0, EMR_OPT_FLAG, &json, "JSON output"},
+		{"csv", 0, EMR_OPT_FLAG, &csv, "CSV output"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "report aging", "report aging [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	emr_format fmt;
+	if (emr_cli_format(cli, "report", json, csv, true, &fmt))
+		return EMR_EXIT_USAGE;
+	int rc = open_billing(cli, "report aging");
+	if (rc)
+		return rc;
+	int64_t b[4];
+	if (emr_aging(cli->db, b))
+		return fail(cli, "report aging");
+	static const emr_column cols[] = {
+		{"bucket", "DAYS", EMR_COL_TEXT, false},
+		{"amount", "AMOUNT", EMR_COL_TEXT, false},
+	};
+	static const char *names[] = {"0-30", "31-60", "61-90", "over 90"};
+	emr_table *t = emr_table_new(cols, 2);
+	int64_t total = 0;
+	for (int i = 0; i < 4; i++) {
+		char v[32];
+		total += b[i];
+		const char *cells[2] = {names[i], money(b[i], v)};
+		emr_table_add(t, cells);
+	}
+	char v[32];
+	const char *cells[2] = {"total", money(total, v)};
+	emr_table_add(t, cells);
+	emr_table_print(t, fmt, cli->out);
+	emr_table_free(t);
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_report_billing(emr_cli *cli, int argc, char **argv)
+{
+	if (strcmp(argv[1], "daysheet") == 0)
+		return report_daysheet(cli, argc - 1, argv + 1);
+	return report_aging(cli, argc - 1, argv + 1);
+}

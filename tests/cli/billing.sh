@@ -1,0 +1,135 @@
+# Billing from the command line: the fee schedule (CSV import and export),
+# charges, invoices, payments, adjustments, balances and reports.
+. "$(dirname "$0")/lib.sh"
+
+run init --practice "Riverside Family Medicine" --name "Dana Test" --login drtest --credentials MD
+expect "init" 0 "created"
+run patient add --given José --family García --dob 1974-03-14 --sex male
+expect "patient" 0 "E000001"
+run visit add E000001 --reason "Follow-up"
+expect "visit" 0 "visit 1 started"
+
+# ---------------------------------------------------------------- fees
+run fee add 99213 --description "Office visit, established" --fee '$125.50'
+expect "fee add parses dollars into cents" 0 "fee 99213: 125.50"
+[ "$(sql "SELECT fee_cents FROM fee_schedule WHERE code = '99213'")" = 12550 ] && ok "fee stored as cents" || bad "fee stored as cents"
+run fee add 99214 --description "Negative" --fee=-1
+expect "negative fee refused" 1 "" "negative"
+run fee add 99214 --description "Bad" --fee 1.234
+expect "three decimals refused" 2 "" "125.00"
+
+printf 'code,description,fee,system\n99214,"Office visit, moderate",165,CPT\n36415,"Venipuncture ""routine""",12.5\nG0439,Annual wellness visit,175.00,HCPCS\n' >"$TMP/fees.csv"
+run fee import "$TMP/fees.csv"
+expect "fee import" 0 "imported 3 fees"
+
+printf 'code,description,fee\n99215,Office visit high,211\n99203,"New patient"x,120\n' >"$TMP/bad.csv"
+run fee import "$TMP/bad.csv"
+expect "malformed CSV names line and column" 1 "" "line 3, column 2"
+[ "$(sql "SELECT count(*) FROM fee_schedule WHERE code = '99215'")" = 0 ] && ok "malformed CSV imports nothing" || bad "malformed CSV imports nothing"
+printf 'code,description,fee\n99215,Office visit high,211\n99203,New patient,-5\n' >"$TMP/neg.csv"
+run fee import "$TMP/neg.csv"
+expect "negative fee in CSV refused with line and column" 1 "" "line 3, column 3"
+printf 'code,description,fee\n99215,Office visit high,12.345\n' >"$TMP/amt.csv"
+run fee import "$TMP/amt.csv"
+expect "bad amount in CSV names line and column" 1 "" "line 2, column 3"
+
+run fee list --csv
+expect "fee list --csv" 0 "code,system,description,fee"
+printf '%s\n' "$OUT" >"$TMP/list.csv"
+if python3 - "$TMP/list.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+byc = {r['code']: r for r in rows}
+assert len(rows) == 4, rows
+assert byc['99214']['description'] == 'Office visit, moderate', byc['99214']
+assert byc['36415']['description'] == 'Venipuncture "routine"', byc['36415']
+assert byc['36415']['fee'] == '12.50' and byc['99213']['fee'] == '125.50'
+assert byc['G0439']['system'] == 'HCPCS'
+PY
+then ok "fee list CSV parses back with python csv"; else bad "fee list CSV parses back with python csv"; fi
+run fee list --json
+expect "fee list --json: exact strings and cents" 0 '"fee": "125.50"'
+expect "fee list --json cents" 0 '"fee_cents": 12550'
+
+# ---------------------------------------------------------------- charges
+run dx add 1 --icd10 E11.9
+expect "dx add" 0 "diagnosis 1 of visit 1"
+run dx add 1 --icd10 I10
+expect "second dx" 0 "diagnosis 2 of visit 1"
+run dx add 1 --icd10 ZZZ99
+expect "unknown ICD-10 refused" 1 "" "unknown ICD-10-CM code"
+run charge add 1 --code 99999
+expect "unknown procedure code refused" 1 "" 'unknown procedure code "99999"'
+run charge add 1 --code 99213 --dx 3
+expect "dx pointer must exist" 1 "" "no diagnosis 3"
+run charge add 1 --code 99213 --modifiers 25 --dx 1,2
+expect "charge add" 0 "charge 1: 99213"
+run charge add 1 --code 36415 --units 2
+expect "charge with units" 0 "charge 2: 36415 x2"
+
+# ---------------------------------------------------------------- invoices
+run invoice issue 1
+expect "invoice issue" 0 "INV-000001 issued: total 150.50"
+run invoice issue 1
+expect "no second invoice without open charges" 1 "" "no open charges"
+[ "$(sql "SELECT amount_cents FROM ledger WHERE kind = 'charge'")" = 15050 ] && ok "ledger charge entry" || bad "ledger charge entry"
+if sqlite3 "$EMR_DB" "UPDATE invoices SET total_cents = 1" 2>"$TMP/trig"; then bad "invoice immutable"; else
+	grep -q immutable "$TMP/trig" && ok "invoice immutable" || bad "invoice immutable"; fi
+run invoice show 1
+expect "invoice show" 0 "Date of service: 2026-11-25"
+expect "invoice show procedures" 0 "99213  25"
+expect "invoice show diagnoses" 0 "Essential (primary) hypertension"
+run invoice show INV-000001 --json
+expect "invoice show --json" 0 '"total": "150.50"'
+
+# ---------------------------------------------------------------- payments
+run pay E000001 200 --method cash
+expect "overpayment refused with the balance" 1 "" "balance 150.50"
+run pay E000001 50 --method card --invoice 1 --reference 1234
+expect "pay" 0 "balance 100.50"
+run pay E000001 5 --method bitcoin
+expect "unknown method refused" 1 "" "cash, card, check or insurance"
+run adjust E000001 --reason "courtesy" --invoice INV-000001 -- -10.25
+expect "adjust" 0 "balance 90.25"
+run pay E000001 100 --method check --allow-credit
+expect "credit after confirmation" 0 "balance -9.75 (credit)"
+run balance E000001
+expect "balance" 0 "balance -9.75 (credit)"
+[ "$(sql "SELECT sum(amount_cents) FROM ledger WHERE patient_id = 1")" = -975 ] && ok "ledger sums to the balance" || bad "ledger sums to the balance"
+run statement E000001 --csv
+expect "statement" 0 "date,kind,invoice,detail,amount,balance"
+printf '%s\n' "$OUT" >"$TMP/st.csv"
+if python3 - "$TMP/st.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+assert [r['kind'] for r in rows] == ['charge', 'payment', 'adjustment', 'payment'], rows
+assert rows[-1]['balance'] == '-9.75', rows[-1]
+PY
+then ok "statement CSV parses back"; else bad "statement CSV parses back"; fi
+
+# ---------------------------------------------------------------- reports
+run report daysheet --date 2026-11-25 --csv
+expect "daysheet" 0 "date,charges,payments,adjustments,refunds,net"
+printf '%s\n' "$OUT" >"$TMP/day.csv"
+if python3 - "$TMP/day.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+assert rows == [{'date': '2026-11-25', 'charges': '150.50', 'payments': '150.00', 'adjustments': '-10.25', 'refunds': '0.00', 'net': '-9.75'}], rows
+PY
+then ok "daysheet CSV parses back"; else bad "daysheet CSV parses back"; fi
+run report aging --csv
+expect "aging" 0 "0-30,90.25"
+EMR_NOW=2027-03-01T15:00:00Z run report aging
+expect "aging follows the frozen clock" 0 "over 90  *90.25"
+run report workload
+expect "report workload still works" 0 ""
+
+# ---------------------------------------------------------------- roles
+run user add fran --name "Fran Desk" --role frontdesk
+expect "front-desk user" 0
+EMR_USER=fran run pay E000001 1 --method cash --allow-credit
+expect "front desk takes a payment" 0 "payment 1.00"
+EMR_USER=fran run charge add 1 --code 99213
+expect "front desk does not bill" 1 "" "cannot bill"
+
+finish

@@ -1,0 +1,228 @@
+/* Billing: money in cents, the fee schedule, invoices, the ledger, aging. */
+#include "testlib.h"
+
+#include "emr/billing.h"
+#include "emr/patient.h"
+#include "emr/perm.h"
+#include "emr/visit.h"
+
+static test_env env;
+static int64_t pid;
+
+static void setup(void)
+{
+	test_env_open(&env, false);
+	/* One code is enough (the full release is slow to load). */
+	test_exec(env.db, "INSERT OR IGNORE INTO icd10cm (code, description, first_release, last_release) "
+	                  "VALUES ('I10', 'Essential (primary) hypertension', 2026, 2026)");
+	emr_patient p = {0};
+	strcpy(p.given, "Ana");
+	strcpy(p.family, "Lima");
+	strcpy(p.dob, "1980-06-15");
+	strcpy(p.sex, "female");
+	cr_assert_eq(emr_patient_add(env.db, &p), 0, "%s", emr_db_error(env.db));
+	pid = p.id;
+	cr_assert_eq(emr_fee_add(env.db, "99213", NULL, "Office visit", 12550), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_fee_add(env.db, "36415", "CPT", "Venipuncture", 1000), 0, "%s", emr_db_error(env.db));
+}
+
+static void teardown(void)
+{
+	setenv("EMR_NOW", TEST_NOW, 1);
+	test_env_close(&env);
+}
+
+TestSuite(billing, .init = setup, .fini = teardown);
+
+/* A visit with diagnosis 1 and one 99213 charge, invoiced; returns the invoice. */
+static int64_t billed_visit(void)
+{
+	emr_encounter e = {.patient_id = pid};
+	strcpy(e.reason, "visit");
+	cr_assert_eq(emr_encounter_add(env.db, &e), 0, "%s", emr_db_error(env.db));
+	int rank;
+	cr_assert_eq(emr_dx_add(env.db, e.id, "I10", &rank), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(rank, 1);
+	cr_assert_eq(emr_charge_add(env.db, e.id, "99213", "25", 1, "1", NULL), 0, "%s", emr_db_error(env.db));
+	int64_t iid;
+	char number[32];
+	cr_assert_eq(emr_invoice_issue(env.db, e.id, &iid, number), 0, "%s", emr_db_error(env.db));
+	return iid;
+}
+
+static int64_t balance(void)
+{
+	int64_t b;
+	cr_assert_eq(emr_balance(env.db, pid, &b), 0, "%s", emr_db_error(env.db));
+	return b;
+}
+
+Test(billing, money_parses_exactly_into_cents)
+{
+	static const struct {
+		const char *in;
+		int64_t cents;
+	} good[] = {
+		{"125", 12500},   {"125.5", 12550},  {"125.50", 12550}, {"$125.00", 12500}, {"0.01", 1},
+		{"0.10", 10},     {"1,250.99", 125099}, {"-3.25", -325}, {"-$0.07", -7},     {" 7 ", 700},
+		{"0.29", 29},     {"4.35", 435},      {"1.15", 115},     {"92233720368547758.07", 9223372036854775807LL},
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		int64_t c = -1;
+		cr_assert(emr_money_parse(good[i].in, &c), "%s refused", good[i].in);
+		cr_assert_eq(c, good[i].cents, "%s -> %lld", good[i].in, (long long)c);
+	}
+	static const char *bad[] = {"", "abc", "1.234", "1e3", "12.", "--1", "1.2.3", "$", ".5", "1 2",
+	                            "92233720368547758.08", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int64_t c;
+		cr_assert_not(emr_money_parse(bad[i], &c), "%s accepted", bad[i]);
+	}
+	char buf[32];
+	emr_money_format(12550, buf, sizeof buf);
+	cr_assert_str_eq(buf, "125.50");
+	emr_money_format(-7, buf, sizeof buf);
+	cr_assert_str_eq(buf, "-0.07");
+	emr_money_format(0, buf, sizeof buf);
+	cr_assert_str_eq(buf, "0.00");
+	emr_money_format(INT64_MIN, buf, sizeof buf);
+	cr_assert_str_eq(buf, "-92233720368547758.08");
+}
+
+Test(billing, fee_rules)
+{
+	cr_assert_neq(emr_fee_add(env.db, "99214", "CPT", "Negative", -1), 0);
+	cr_assert_neq(emr_fee_add(env.db, "9921", "CPT", "Short", 100), 0);
+	cr_assert_eq(emr_fee_add(env.db, "G0439", NULL, "AWV", 0), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(test_int(env.db, "SELECT code_system = 'HCPCS' FROM fee_schedule WHERE code = 'G0439'"), 1);
+}
+
+Test(billing, import_is_all_or_nothing_and_names_line_and_column)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/fees.csv", env.dir);
+	FILE *f = fopen(path, "w");
+	fputs("code,description,fee\n99214,\"Office, moderate\",165\n99215,\"bad\"x,2\n", f);
+	fclose(f);
+	f = fopen(path, "r");
+	long n = 0;
+	cr_assert_neq(emr_fee_import(env.db, f, "fees.csv", &n), 0);
+	fclose(f);
+	cr_assert(strstr(emr_db_error(env.db), "line 3, column 2"), "%s", emr_db_error(env.db));
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM fee_schedule WHERE code = '99214'"), 0);
+
+	f = fopen(path, "w");
+	fputs("code,description,fee,system\n99214,\"Office, moderate\",165,CPT\nG0008,Flu admin,25.5\n", f);
+	fclose(f);
+	f = fopen(path, "r");
+	cr_assert_eq(emr_fee_import(env.db, f, "fees.csv", &n), 0, "%s", emr_db_error(env.db));
+	fclose(f);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(test_int(env.db, "SELECT fee_cents FROM fee_schedule WHERE code = 'G0008'"), 2550);
+}
+
+Test(billing, unknown_code_and_missing_diagnosis_are_refused)
+{
+	emr_encounter e = {.patient_id = pid};
+	strcpy(e.reason, "visit");
+	cr_assert_eq(emr_encounter_add(env.db, &e), 0, "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_charge_add(env.db, e.id, "99999", "", 1, "1", NULL), 0);
+	cr_assert(strstr(emr_db_error(env.db), "unknown procedure code"), "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_charge_add(env.db, e.id, "99213", "", 1, "1", NULL), 0);
+	cr_assert(strstr(emr_db_error(env.db), "no diagnosis 1"), "%s", emr_db_error(env.db));
+}
+
+Test(billing, invoice_is_immutable)
+{
+	int64_t iid = billed_visit();
+	cr_assert_eq(test_int(env.db, "SELECT total_cents FROM invoices WHERE number = 'INV-000001'"), 12550);
+	cr_assert_eq(balance(), 12550);
+	const char *msg = test_exec_fails(env.db, "UPDATE invoices SET total_cents = 1");
+	cr_assert(strstr(msg, "immutable"), "%s", msg);
+	msg = test_exec_fails(env.db, "DELETE FROM invoices");
+	cr_assert(strstr(msg, "never deleted"), "%s", msg);
+	msg = test_exec_fails(env.db, "UPDATE charges SET fee_cents = 1");
+	cr_assert(strstr(msg, "immutable"), "%s", msg);
+	msg = test_exec_fails(env.db, "UPDATE ledger SET amount_cents = 0");
+	cr_assert(strstr(msg, "append-only"), "%s", msg);
+	cr_assert_eq(test_int(env.db, "SELECT total_cents FROM invoices"), 12550);
+	(void)iid;
+}
+
+Test(billing, overpayment_needs_confirmation_and_becomes_a_credit)
+{
+	int64_t iid = billed_visit();
+	cr_assert_neq(emr_payment_post(env.db, pid, 20000, "card", "", iid, false), 0);
+	cr_assert(strstr(emr_db_error(env.db), "125.50"), "%s", emr_db_error(env.db));
+	cr_assert_eq(balance(), 12550);
+	cr_assert_neq(emr_payment_post(env.db, pid, 100, "bitcoin", "", iid, false), 0);
+	cr_assert_eq(emr_payment_post(env.db, pid, 20000, "card", "A1", iid, true), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(balance(), 12550 - 20000);
+}
+
+Test(billing, ledger_sums_to_the_balance_over_many_operations)
+{
+	int64_t want = 0;
+	for (int i = 0; i < 20; i++) {
+		int64_t iid = billed_visit();
+		want += 12550;
+		int64_t pay = 1 + (i * 997) % 12000;
+		cr_assert_eq(emr_payment_post(env.db, pid, pay, i % 2 ? "cash" : "check", "", iid, false), 0, "%s",
+		             emr_db_error(env.db));
+		want -= pay;
+		int64_t adj = i % 3 ? -(i * 13) - 1 : i * 7 + 1;
+		cr_assert_eq(emr_adjustment_post(env.db, pid, adj, "test", iid), 0, "%s", emr_db_error(env.db));
+		want += adj;
+		cr_assert_eq(balance(), want);
+	}
+	cr_assert_eq(test_int(env.db, "SELECT sum(amount_cents) FROM ledger"), want);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM invoices"), 20);
+	cr_assert_eq(test_int(env.db, "SELECT sum(total_cents) FROM invoices"), 20 * 12550);
+}
+
+Test(billing, aging_buckets_with_a_frozen_clock)
+{
+	static const char *when[] = {"2026-11-20T15:00:00Z", "2026-10-10T15:00:00Z", "2026-09-10T15:00:00Z",
+	                             "2026-05-01T15:00:00Z"};
+	for (int i = 0; i < 4; i++) {
+		setenv("EMR_NOW", when[i], 1);
+		int64_t iid = billed_visit();
+		if (i == 1)
+			cr_assert_eq(emr_payment_post(env.db, pid, 2550, "cash", "", iid, false), 0, "%s",
+			             emr_db_error(env.db));
+	}
+	setenv("EMR_NOW", TEST_NOW, 1);
+	int64_t b[4];
+	cr_assert_eq(emr_aging(env.db, b), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(b[0], 12550);
+	cr_assert_eq(b[1], 10000);
+	cr_assert_eq(b[2], 12550);
+	cr_assert_eq(b[3], 12550);
+	/* A year on, everything is over 90 days. */
+	setenv("EMR_NOW", "2027-11-25T15:00:00Z", 1);
+	cr_assert_eq(emr_aging(env.db, b), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(b[0] + b[1] + b[2], 0);
+	cr_assert_eq(b[3], 3 * 12550 + 10000);
+}
+
+Test(billing, front_desk_takes_payments_but_does_not_bill)
+{
+	static const struct {
+		const char *login, *role;
+		int billing, payment;
+	} users[] = {{"fran", "frontdesk", -1, 0}, {"bill", "biller", 0, 0}, {"nina", "nurse", -1, -1}};
+	emr_user admin;
+	cr_assert_eq(emr_user_get_by_login(env.db, "drtest", &admin), 0, "%s", emr_db_error(env.db));
+	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+		emr_db_set_actor(env.db, admin.id, admin.login);
+		emr_user u = {0};
+		strcpy(u.login, users[i].login);
+		strcpy(u.display_name, users[i].login);
+		strcpy(u.role, users[i].role);
+		cr_assert_eq(emr_user_add(env.db, &u), 0, "%s", emr_db_error(env.db));
+		cr_assert_eq(emr_user_get_by_login(env.db, users[i].login, &u), 0, "%s", emr_db_error(env.db));
+		emr_db_set_actor(env.db, u.id, u.login);
+		cr_assert_eq(emr_perm_allowed(env.db, EMR_PERM_BILLING), users[i].billing == 0, "%s", users[i].role);
+		cr_assert_eq(emr_perm_allowed(env.db, EMR_PERM_PAYMENT), users[i].payment == 0, "%s", users[i].role);
+	}
+}
