@@ -463,8 +463,15 @@ WHEN NEW.overbook = 0 AND NEW.status NOT IN ('cancelled', 'no-show') AND EXISTS 
      AND strftime('%Y-%m-%dT%H:%M:%SZ', a.start_at, '+' || a.duration_min || ' minutes') > NEW.start_at)
 BEGIN SELECT RAISE(ABORT, 'the provider already has an appointment at that time (book it as an overbook to allow it)'); END;
 
+-- Only a change that could create an overlap is checked: a move, a new
+-- length or provider, or bringing a cancelled/no-show slot back.  Moving
+-- between live statuses (booked -> arrived) must stay possible even when
+-- an overbook shares the slot.
 CREATE TRIGGER appointments_no_double_booking_move BEFORE UPDATE OF start_at, duration_min, provider_id, status ON appointments
-WHEN NEW.overbook = 0 AND NEW.status NOT IN ('cancelled', 'no-show') AND EXISTS (
+WHEN NEW.overbook = 0 AND NEW.status NOT IN ('cancelled', 'no-show')
+ AND (NEW.start_at <> OLD.start_at OR NEW.duration_min <> OLD.duration_min OR NEW.provider_id <> OLD.provider_id
+      OR OLD.status IN ('cancelled', 'no-show'))
+ AND EXISTS (
   SELECT 1 FROM appointments a
    WHERE a.id <> NEW.id AND a.provider_id = NEW.provider_id AND a.status NOT IN ('cancelled', 'no-show')
      AND a.start_at < strftime('%Y-%m-%dT%H:%M:%SZ', NEW.start_at, '+' || NEW.duration_min || ' minutes')

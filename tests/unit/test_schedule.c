@@ -120,6 +120,19 @@ Test(schedule, check_in_creates_the_encounter)
 	cr_assert_neq(emr_appt_set_status(env.db, id, "bogus", NULL), 0);
 }
 
+/* Regression: the move trigger also fired on a status change, so a
+ * booking that an overbook overlaps could not be checked in. */
+Test(schedule, check_in_next_to_an_overbook)
+{
+	int64_t id = book("2026-11-25 11:00", 15, false, NULL, 0);
+	int64_t over = book("2026-11-25 11:00", 15, true, NULL, 0);
+	cr_assert(id && over, "%s", emr_db_error(env.db));
+	int64_t enc = 0;
+	cr_assert_eq(emr_appt_set_status(env.db, id, "arrived", &enc), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_appt_set_status(env.db, over, "arrived", &enc), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM encounters"), 2);
+}
+
 Test(schedule, day_boundaries_in_new_york)
 {
 	char from[EMR_INSTANT_LEN], to[EMR_INSTANT_LEN];
