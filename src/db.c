@@ -341,6 +341,10 @@ emr_db *emr_db_open(const char *path, int flags, char *err, size_t errsz)
 		return NULL;
 	}
 	sqlite3_extended_result_codes(conn, 1);
+	/* Wait for other sessions from the very first read: the last
+	 * connection to close another emr checkpoints the WAL under an
+	 * exclusive lock, and a read without a busy handler would fail. */
+	sqlite3_busy_timeout(conn, busy_timeout_ms());
 	if (check_identity(conn, path, err, errsz) != 0 ||
 	    configure(conn, readonly, path, err, errsz) != 0 ||
 	    (!readonly && migrate(conn, path, err, errsz) != 0)) {

@@ -186,9 +186,33 @@ int emr_sched_parse_local(emr_db *db, const char *local, char out[EMR_INSTANT_LE
 
 static const char *const appt_types[] = {"new", "follow-up", "annual", "acute", "procedure", "telehealth"};
 
+/* Appointments are with a clinician: when none is named, the acting user
+ * if they see patients, else the practice's (first) physician, never the
+ * front-desk clerk who is typing. */
+static int default_provider(emr_db *db, int64_t *id)
+{
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT id FROM users WHERE active = 1 AND role IN ('physician', 'nurse')"
+		" ORDER BY id = ?1 DESC, role = 'physician' DESC, id LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, emr_db_actor_id(db));
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "choosing the provider");
+	emr_db_set_error(db, "provider: the practice has no active physician or nurse to book with");
+	return -1;
+}
+
 int emr_sched_provider(emr_db *db, const char *login, int64_t *id)
 {
-	sqlite3_stmt *st = emr_db_stmt(db, "SELECT id FROM users WHERE login = ?1 AND active = 1");
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT id FROM users WHERE login = ?1 AND active = 1 AND role IN ('physician', 'nurse')");
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
@@ -201,7 +225,7 @@ int emr_sched_provider(emr_db *db, const char *login, int64_t *id)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return emr_db_fail(db, "looking up the provider");
-	emr_db_set_error(db, "provider \"%s\": no such active user", login);
+	emr_db_set_error(db, "provider \"%s\": no such active physician or nurse", login);
 	return -1;
 }
 
@@ -288,8 +312,8 @@ int emr_appt_add(emr_db *db, emr_appt *a, char *warn, size_t warnsz)
 		emr_db_set_error(db, "length %d minutes: must be 5 to 480", a->duration_min);
 		return -1;
 	}
-	if (!a->provider_id)
-		a->provider_id = emr_db_actor_id(db);
+	if (!a->provider_id && default_provider(db, &a->provider_id) != 0)
+		return -1;
 	if (check_warnings(db, a->start_at, a->duration_min, warn, warnsz) != 0)
 		return -1;
 	char now[EMR_INSTANT_LEN];

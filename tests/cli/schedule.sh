@@ -69,7 +69,7 @@ expect "schedule json" 0 '"start_at": "2026-11-30T14:00:00Z"'
 run schedule week
 expect "schedule week" 0 "2026-11-30 09:00"
 run schedule 2026-11-30 --provider nobody
-expect "unknown provider" 1 "" "no such active user"
+expect "unknown provider" 1 "" "no such active physician or nurse"
 run schedule someday
 expect "bad date" 2
 
@@ -85,5 +85,15 @@ expect "recall lists the patient" 0 '"due": "2026-12-25"'
 run recall
 expect "recall text" 0 "$MRN"
 printf '%s' "$OUT" | grep -q "$MRN2" && bad "recall: patient without follow-up listed" || ok "recall: only follow-ups"
+
+
+# The front desk books with a clinician, never as the provider itself.
+run user add fdesk --name "Lee Front" --role frontdesk
+EMR_USER=fdesk; run appt add "$MRN" --at "2026-12-01 09:00" --reason "follow-up"; EMR_USER=drtest
+expect "the front desk books an appointment" 0
+[ "$(sql "select u.role from appointments a join users u on u.id = a.provider_id order by a.id desc limit 1")" = physician ] \
+	&& ok "the front desk's booking is with the physician" || bad "the front desk's booking is with the physician"
+EMR_USER=fdesk; run appt add "$MRN" --at "2026-12-01 10:00" --provider fdesk; EMR_USER=drtest
+expect "a clerk is not a provider" 1 "" "no such active physician or nurse"
 
 finish
