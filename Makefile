@@ -15,7 +15,7 @@ MANDIR  ?= $(PREFIX)/share/man
 PKGS     := ncursesw sqlite3 libcmark jansson libsodium
 DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev libcmark-dev \
             libjansson-dev libsodium-dev libunistring-dev libcriterion-dev \
-            tmux sqlite3 groff poppler-utils clang locales libcsv-dev
+            tmux sqlite3 groff poppler-utils clang locales python3 libcsv-dev
 
 # ncursesw asks for _XOPEN_SOURCE=600; we define 700 (POSIX 2008) ourselves.
 PKG_CFLAGS := $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_SOURCE,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
