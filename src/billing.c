@@ -637,3 +637,18 @@ int emr_aging(emr_db *db, int64_t buckets[4])
 		return emr_db_fail(db, "aging the invoices");
 	return 0;
 }
+
+/* ------------------------------------------------------------ reading */
+/* STUBS: being implemented (see billing.h). */
+void emr_fees_free(emr_fees *list) { free(list->items); memset(list, 0, sizeof *list); }
+int emr_fee_list(emr_db *db, bool active_only, emr_fees *out) { (void)active_only; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
+int emr_visit_billing_get(emr_db *db, int64_t encounter_id, emr_visit_billing *out) { (void)encounter_id; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
+void emr_visit_billing_free(emr_visit_billing *vb) { free(vb->dx); free(vb->charges); memset(vb, 0, sizeof *vb); }
+int emr_charge_void(emr_db *db, int64_t charge_id) { (void)charge_id; emr_db_set_error(db, "not implemented"); return -1; }
+int emr_invoice_get(emr_db *db, int64_t id, emr_invoice *out) { (void)id; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
+void emr_invoice_free(emr_invoice *inv) { free(inv->dx); free(inv->lines); free(inv->entries); memset(inv, 0, sizeof *inv); }
+void emr_invoice_summaries_free(emr_invoice_summaries *list) { free(list->items); memset(list, 0, sizeof *list); }
+int emr_invoice_list(emr_db *db, int64_t patient_id, bool open_only, emr_invoice_summaries *out) { (void)patient_id; (void)open_only; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
+void emr_ledger_free(emr_ledger *list) { free(list->items); memset(list, 0, sizeof *list); }
+int emr_ledger_list(emr_db *db, int64_t patient_id, emr_ledger *out) { (void)patient_id; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
+int emr_refund_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *method, const char *reference, int64_t invoice_id) { (void)patient_id; (void)amount_cents; (void)method; (void)reference; (void)invoice_id; emr_db_set_error(db, "not implemented"); return -1; }
