@@ -646,3 +646,18 @@ CREATE TRIGGER notes_fts_update AFTER UPDATE OF body ON notes BEGIN
   INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', OLD.id, OLD.body);
   INSERT INTO notes_fts(rowid, body) VALUES (NEW.id, NEW.body);
 END;
+
+-- @migration 3: FHIR interchange: this database's identity, and everything received
+
+-- A random identity for this database, made once when the section runs.
+-- Exported resources are named by it ("urn:emr:<uid>:..."), so records
+-- from two practices never collide and a re-import is recognised.
+CREATE TABLE installation (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  uid  TEXT NOT NULL CHECK (length(uid) = 32 AND uid NOT GLOB '*[^0-9a-f]*')
+) STRICT;
+INSERT INTO installation (id, uid) VALUES (1, lower(hex(randomblob(16))));
+CREATE TRIGGER installation_immutable BEFORE UPDATE ON installation
+BEGIN SELECT RAISE(ABORT, 'the installation identity never changes'); END;
+CREATE TRIGGER installation_no_delete BEFORE DELETE ON installation
+BEGIN SELECT RAISE(ABORT, 'the installation identity never changes'); END;
