@@ -675,3 +675,51 @@ int emr_recall_list(emr_db *db, emr_recalls *out)
 		qsort(out->items, out->n, sizeof *out->items, recall_cmp);
 	return 0;
 }
+
+/* ------------------------------------------------- for the schedule screen */
+
+int emr_sched_practice(emr_db *db, emr_practice *out)
+{
+	if (practice_tz(db, out) != 0)
+		return -1;
+	/* The schema's defaults, for a row written before they existed. */
+	if (out->slot_minutes < 5)
+		out->slot_minutes = 15;
+	if (!*out->clinic_open)
+		emr_strlcpy(out->clinic_open, "08:00", sizeof out->clinic_open);
+	if (!*out->clinic_close)
+		emr_strlcpy(out->clinic_close, "17:00", sizeof out->clinic_close);
+	if (!*out->clinic_days)
+		emr_strlcpy(out->clinic_days, "12345", sizeof out->clinic_days);
+	return 0;
+}
+
+int emr_sched_default_provider(emr_db *db, int64_t *id)
+{
+	return default_provider(db, id);
+}
+
+int emr_appt_overlaps(emr_db *db, int64_t provider_id, const char *start_at, int minutes, int64_t except_id,
+                      bool *busy)
+{
+	*busy = false;
+	/* The same test as the schema's double-booking triggers. */
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT 1 FROM appointments a WHERE a.provider_id = ?1 AND a.id <> ?4"
+		" AND a.status NOT IN ('cancelled', 'no-show')"
+		" AND a.start_at < strftime('%Y-%m-%dT%H:%M:%SZ', ?2, '+' || ?3 || ' minutes')"
+		" AND strftime('%Y-%m-%dT%H:%M:%SZ', a.start_at, '+' || a.duration_min || ' minutes') > ?2 LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, provider_id);
+	sqlite3_bind_text(st, 2, start_at, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, minutes);
+	sqlite3_bind_int64(st, 4, except_id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		*busy = true;
+	else if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "checking the provider's time");
+	return 0;
+}

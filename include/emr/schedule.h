@@ -16,6 +16,7 @@
 
 #include "emr/datetime.h"
 #include "emr/db.h"
+#include "emr/practice.h"
 
 #include <stdint.h>
 
@@ -95,5 +96,19 @@ void emr_recalls_free(emr_recalls *list);
 /* Patients whose latest visit with a follow-up interval makes them due
  * (any date, soonest first) and who have no future live appointment. */
 int emr_recall_list(emr_db *db, emr_recalls *out);
+
+/* ------------------------------------------------- for the schedule screen */
+
+/* The practice's settings with the schedule's defaults filled in (time
+ * zone America/New_York, 15-minute slots, 08:00-17:00, Monday-Friday). */
+int emr_sched_practice(emr_db *db, emr_practice *out);
+/* The clinician a booking is with when none is named (see emr_appt_add):
+ * the acting user if they see patients, else the first physician. */
+int emr_sched_default_provider(emr_db *db, int64_t *id);
+/* Whether [start_at, start_at + minutes) overlaps a live (blocking)
+ * appointment of the provider other than except_id: the double booking the
+ * schema refuses unless the new one is an overbook. */
+int emr_appt_overlaps(emr_db *db, int64_t provider_id, const char *start_at, int minutes, int64_t except_id,
+                      bool *busy);
 
 #endif
