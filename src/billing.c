@@ -3,6 +3,7 @@
 
 #include "emr/audit.h"
 #include "emr/datetime.h"
+#include "emr/util.h"
 
 #include <csv.h>
 #include <ctype.h>
@@ -639,16 +640,387 @@ int emr_aging(emr_db *db, int64_t buckets[4])
 }
 
 /* ------------------------------------------------------------ reading */
-/* STUBS: being implemented (see billing.h). */
-void emr_fees_free(emr_fees *list) { free(list->items); memset(list, 0, sizeof *list); }
-int emr_fee_list(emr_db *db, bool active_only, emr_fees *out) { (void)active_only; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
-int emr_visit_billing_get(emr_db *db, int64_t encounter_id, emr_visit_billing *out) { (void)encounter_id; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
-void emr_visit_billing_free(emr_visit_billing *vb) { free(vb->dx); free(vb->charges); memset(vb, 0, sizeof *vb); }
-int emr_charge_void(emr_db *db, int64_t charge_id) { (void)charge_id; emr_db_set_error(db, "not implemented"); return -1; }
-int emr_invoice_get(emr_db *db, int64_t id, emr_invoice *out) { (void)id; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
-void emr_invoice_free(emr_invoice *inv) { free(inv->dx); free(inv->lines); free(inv->entries); memset(inv, 0, sizeof *inv); }
-void emr_invoice_summaries_free(emr_invoice_summaries *list) { free(list->items); memset(list, 0, sizeof *list); }
-int emr_invoice_list(emr_db *db, int64_t patient_id, bool open_only, emr_invoice_summaries *out) { (void)patient_id; (void)open_only; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
-void emr_ledger_free(emr_ledger *list) { free(list->items); memset(list, 0, sizeof *list); }
-int emr_ledger_list(emr_db *db, int64_t patient_id, emr_ledger *out) { (void)patient_id; memset(out, 0, sizeof *out); emr_db_set_error(db, "not implemented"); return -1; }
-int emr_refund_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *method, const char *reference, int64_t invoice_id) { (void)patient_id; (void)amount_cents; (void)method; (void)reference; (void)invoice_id; emr_db_set_error(db, "not implemented"); return -1; }
+
+/* Grows a (items, n, cap) array by one element; returns the new slot. */
+#define GROW(arr, n, cap)                                                                  \
+	((n) == (cap) ? ((cap) = (cap) ? (cap) * 2 : 8,                                   \
+	                 (arr) = emr_xrealloc((arr), (cap) * sizeof *(arr)))              \
+	              : (arr),                                                           \
+	 memset(&(arr)[(n)], 0, sizeof *(arr)), &(arr)[(n)++])
+
+void emr_fees_free(emr_fees *list)
+{
+	if (!list)
+		return;
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+int emr_fee_list(emr_db *db, bool active_only, emr_fees *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT code, code_system, description, fee_cents, active "
+	                                   "FROM fee_schedule WHERE ?1 = 0 OR active = 1 ORDER BY code");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, active_only ? 1 : 0);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		emr_fee *f = GROW(out->items, out->n, out->cap);
+		emr_col_copy(st, 0, f->code, sizeof f->code);
+		emr_col_copy(st, 1, f->system, sizeof f->system);
+		emr_col_copy(st, 2, f->description, sizeof f->description);
+		f->fee_cents = sqlite3_column_int64(st, 3);
+		f->active = sqlite3_column_int(st, 4) != 0;
+	}
+	if (rc != SQLITE_DONE) {
+		emr_fees_free(out);
+		return emr_db_fail(db, "reading the fee schedule");
+	}
+	return 0;
+}
+
+/* The diagnoses of a visit by rank. */
+static int read_dx(emr_db *db, int64_t encounter_id, emr_visit_dx **dx, size_t *ndx)
+{
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT d.rank, d.icd10, coalesce(c.description, '') "
+	                                   "FROM encounter_diagnoses d LEFT JOIN icd10cm c ON c.code = d.icd10 "
+	                                   "WHERE d.encounter_id = ?1 ORDER BY d.rank");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		emr_visit_dx *d = GROW(*dx, *ndx, cap);
+		d->rank = sqlite3_column_int(st, 0);
+		emr_col_copy(st, 1, d->icd10, sizeof d->icd10);
+		emr_col_copy(st, 2, d->description, sizeof d->description);
+	}
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "reading the diagnoses");
+	return 0;
+}
+
+static void charge_row(sqlite3_stmt *st, emr_charge *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->encounter_id = sqlite3_column_int64(st, 1);
+	c->invoice_id = sqlite3_column_int64(st, 2);
+	emr_col_copy(st, 3, c->code, sizeof c->code);
+	emr_col_copy(st, 4, c->description, sizeof c->description);
+	emr_col_copy(st, 5, c->modifiers, sizeof c->modifiers);
+	c->units = sqlite3_column_int(st, 6);
+	c->fee_cents = sqlite3_column_int64(st, 7);
+	c->amount_cents = c->fee_cents * c->units;
+	emr_col_copy(st, 8, c->dx_pointers, sizeof c->dx_pointers);
+	emr_col_copy(st, 9, c->status, sizeof c->status);
+}
+
+#define CHARGE_COLUMNS                                                                            \
+	"SELECT c.id, c.encounter_id, coalesce(c.invoice_id, 0), c.code, coalesce(f.description, ''), " \
+	"c.modifiers, c.units, c.fee_cents, c.dx_pointers, c.status "                                 \
+	"FROM charges c LEFT JOIN fee_schedule f ON f.code = c.code "
+
+int emr_visit_billing_get(emr_db *db, int64_t encounter_id, emr_visit_billing *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT patient_id, date(start_at, 'localtime'), "
+	                                   "(SELECT coalesce(max(id), 0) FROM invoices WHERE encounter_id = e.id) "
+	                                   "FROM encounters e WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			emr_db_set_error(db, "no visit %lld", (long long)encounter_id);
+		else
+			emr_db_fail(db, "reading the visit");
+		return -1;
+	}
+	out->encounter_id = encounter_id;
+	out->patient_id = sqlite3_column_int64(st, 0);
+	emr_col_copy(st, 1, out->service_date, sizeof out->service_date);
+	out->invoice_id = sqlite3_column_int64(st, 2);
+	if (read_dx(db, encounter_id, &out->dx, &out->ndx))
+		goto fail;
+	st = emr_db_stmt(db, CHARGE_COLUMNS "WHERE c.encounter_id = ?1 ORDER BY c.id");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		emr_charge *c = GROW(out->charges, out->ncharges, cap);
+		charge_row(st, c);
+		if (strcmp(c->status, "open") == 0)
+			out->open_cents += c->amount_cents;
+	}
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "reading the charges");
+		goto fail;
+	}
+	return 0;
+fail:
+	emr_visit_billing_free(out);
+	return -1;
+}
+
+void emr_visit_billing_free(emr_visit_billing *vb)
+{
+	if (!vb)
+		return;
+	free(vb->dx);
+	free(vb->charges);
+	memset(vb, 0, sizeof *vb);
+}
+
+int emr_charge_void(emr_db *db, int64_t charge_id)
+{
+	if (emr_tx_begin(db))
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT c.status, coalesce(i.number, ''), e.patient_id, c.code "
+	                                   "FROM charges c JOIN encounters e ON e.id = c.encounter_id "
+	                                   "LEFT JOIN invoices i ON i.id = c.invoice_id WHERE c.id = ?1");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, charge_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		emr_db_set_error(db, "no charge %lld", (long long)charge_id);
+		goto fail;
+	}
+	char status[16], number[32], code[16];
+	emr_col_copy(st, 0, status, sizeof status);
+	emr_col_copy(st, 1, number, sizeof number);
+	int64_t pid = sqlite3_column_int64(st, 2);
+	emr_col_copy(st, 3, code, sizeof code);
+	if (strcmp(status, "invoiced") == 0) {
+		emr_db_set_error(db, "charge %lld is on invoice %s: an invoiced charge cannot be voided, post an "
+		                     "adjustment instead", (long long)charge_id, number);
+		goto fail;
+	}
+	if (strcmp(status, "open") != 0) {
+		emr_db_set_error(db, "charge %lld is already void", (long long)charge_id);
+		goto fail;
+	}
+	st = emr_db_stmt(db, "UPDATE charges SET status = 'void' WHERE id = ?1 AND status = 'open'");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, charge_id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		emr_db_fail(db, "voiding the charge");
+		goto fail;
+	}
+	char detail[48];
+	snprintf(detail, sizeof detail, "void %s", code);
+	if (emr_audit(db, "update", "charges", charge_id, pid, detail))
+		goto fail;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}
+
+static void ledger_row(sqlite3_stmt *st, emr_ledger_entry *e)
+{
+	e->id = sqlite3_column_int64(st, 0);
+	e->invoice_id = sqlite3_column_int64(st, 1);
+	emr_col_copy(st, 2, e->invoice_number, sizeof e->invoice_number);
+	emr_col_copy(st, 3, e->date, sizeof e->date);
+	emr_col_copy(st, 4, e->kind, sizeof e->kind);
+	e->amount_cents = sqlite3_column_int64(st, 5);
+	emr_col_copy(st, 6, e->method, sizeof e->method);
+	emr_col_copy(st, 7, e->reference, sizeof e->reference);
+	emr_col_copy(st, 8, e->memo, sizeof e->memo);
+}
+
+#define LEDGER_COLUMNS                                                                            \
+	"SELECT l.id, coalesce(l.invoice_id, 0), coalesce(i.number, ''), date(l.posted_at, 'localtime'), " \
+	"l.kind, l.amount_cents, coalesce(l.method, ''), l.reference, l.memo "                          \
+	"FROM ledger l LEFT JOIN invoices i ON i.id = l.invoice_id "
+
+int emr_invoice_get(emr_db *db, int64_t id, emr_invoice *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = emr_db_stmt(
+		db, "SELECT i.id, i.patient_id, i.encounter_id, i.number, i.service_date, i.issued_at, i.total_cents, "
+		    "i.total_cents + (SELECT coalesce(sum(l.amount_cents), 0) FROM ledger l "
+		    "  WHERE l.invoice_id = i.id AND l.kind <> 'charge'), "
+		    "coalesce(pr.name, ''), coalesce(pr.npi, ''), coalesce(pr.address, ''), coalesce(pr.phone, ''), "
+		    "coalesce(u.display_name || CASE WHEN u.credentials <> '' THEN ', ' || u.credentials ELSE '' END, ''), "
+		    "coalesce(u.npi, ''), p.given_name || ' ' || p.family_name, p.mrn, p.dob "
+		    "FROM invoices i JOIN patients p ON p.id = i.patient_id "
+		    "JOIN encounters e ON e.id = i.encounter_id LEFT JOIN users u ON u.id = e.provider_id "
+		    "LEFT JOIN practice pr ON pr.id = 1 WHERE i.id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			emr_db_set_error(db, "no invoice %lld", (long long)id);
+		else
+			emr_db_fail(db, "reading the invoice");
+		return -1;
+	}
+	out->id = sqlite3_column_int64(st, 0);
+	out->patient_id = sqlite3_column_int64(st, 1);
+	out->encounter_id = sqlite3_column_int64(st, 2);
+	emr_col_copy(st, 3, out->number, sizeof out->number);
+	emr_col_copy(st, 4, out->service_date, sizeof out->service_date);
+	emr_col_copy(st, 5, out->issued_at, sizeof out->issued_at);
+	out->total_cents = sqlite3_column_int64(st, 6);
+	out->balance_cents = sqlite3_column_int64(st, 7);
+	emr_col_copy(st, 8, out->practice, sizeof out->practice);
+	emr_col_copy(st, 9, out->practice_npi, sizeof out->practice_npi);
+	emr_col_copy(st, 10, out->practice_address, sizeof out->practice_address);
+	emr_col_copy(st, 11, out->practice_phone, sizeof out->practice_phone);
+	emr_col_copy(st, 12, out->provider, sizeof out->provider);
+	emr_col_copy(st, 13, out->provider_npi, sizeof out->provider_npi);
+	emr_col_copy(st, 14, out->patient, sizeof out->patient);
+	emr_col_copy(st, 15, out->mrn, sizeof out->mrn);
+	emr_col_copy(st, 16, out->dob, sizeof out->dob);
+	if (read_dx(db, out->encounter_id, &out->dx, &out->ndx))
+		goto fail;
+	st = emr_db_stmt(db, CHARGE_COLUMNS "WHERE c.invoice_id = ?1 ORDER BY c.id");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		charge_row(st, GROW(out->lines, out->nlines, cap));
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "reading the invoice lines");
+		goto fail;
+	}
+	st = emr_db_stmt(db, LEDGER_COLUMNS "WHERE l.invoice_id = ?1 AND l.kind <> 'charge' ORDER BY l.posted_at, l.id");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ledger_row(st, GROW(out->entries, out->nentries, cap));
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "reading the payments of the invoice");
+		goto fail;
+	}
+	return 0;
+fail:
+	emr_invoice_free(out);
+	return -1;
+}
+
+void emr_invoice_free(emr_invoice *inv)
+{
+	if (!inv)
+		return;
+	free(inv->dx);
+	free(inv->lines);
+	free(inv->entries);
+	memset(inv, 0, sizeof *inv);
+}
+
+void emr_invoice_summaries_free(emr_invoice_summaries *list)
+{
+	if (!list)
+		return;
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+int emr_invoice_list(emr_db *db, int64_t patient_id, bool open_only, emr_invoice_summaries *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = emr_db_stmt(
+		db, "SELECT id, encounter_id, number, service_date, total_cents, balance FROM ("
+		    "SELECT i.id, i.encounter_id, i.number, i.service_date, i.total_cents, i.issued_at, "
+		    "i.total_cents + (SELECT coalesce(sum(l.amount_cents), 0) FROM ledger l "
+		    "  WHERE l.invoice_id = i.id AND l.kind <> 'charge') AS balance "
+		    "FROM invoices i WHERE i.patient_id = ?1) WHERE ?2 = 0 OR balance <> 0 "
+		    "ORDER BY issued_at DESC, id DESC");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	sqlite3_bind_int(st, 2, open_only ? 1 : 0);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		emr_invoice_summary *s = GROW(out->items, out->n, out->cap);
+		s->id = sqlite3_column_int64(st, 0);
+		s->encounter_id = sqlite3_column_int64(st, 1);
+		emr_col_copy(st, 2, s->number, sizeof s->number);
+		emr_col_copy(st, 3, s->service_date, sizeof s->service_date);
+		s->total_cents = sqlite3_column_int64(st, 4);
+		s->balance_cents = sqlite3_column_int64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		emr_invoice_summaries_free(out);
+		return emr_db_fail(db, "listing the invoices");
+	}
+	return 0;
+}
+
+void emr_ledger_free(emr_ledger *list)
+{
+	if (!list)
+		return;
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+int emr_ledger_list(emr_db *db, int64_t patient_id, emr_ledger *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = emr_db_stmt(db, LEDGER_COLUMNS "WHERE l.patient_id = ?1 ORDER BY l.posted_at, l.id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ledger_row(st, GROW(out->items, out->n, out->cap));
+	if (rc != SQLITE_DONE) {
+		emr_ledger_free(out);
+		return emr_db_fail(db, "reading the ledger");
+	}
+	return 0;
+}
+
+int emr_refund_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *method,
+                    const char *reference, int64_t invoice_id)
+{
+	static const char *methods[] = {"cash", "card", "check", "insurance"};
+	bool okm = false;
+	for (size_t i = 0; method && i < 4; i++)
+		okm = okm || strcmp(method, methods[i]) == 0;
+	if (!okm) {
+		emr_db_set_error(db, "refund method \"%s\": expected cash, card, check or insurance", method ? method : "");
+		return -1;
+	}
+	if (amount_cents <= 0) {
+		emr_db_set_error(db, "a refund must be more than 0.00");
+		return -1;
+	}
+	if (emr_tx_begin(db))
+		return -1;
+	int64_t bal;
+	if (check_invoice(db, invoice_id, patient_id) || emr_balance(db, patient_id, &bal))
+		goto fail;
+	if (bal >= 0) {
+		char b[32];
+		emr_money_format(bal, b, sizeof b);
+		emr_db_set_error(db, "no credit to refund: the balance is %s", b);
+		goto fail;
+	}
+	if (amount_cents > -bal) {
+		char a[32], c[32];
+		emr_money_format(amount_cents, a, sizeof a);
+		emr_money_format(-bal, c, sizeof c);
+		emr_db_set_error(db, "refund %s is more than the credit %s", a, c);
+		goto fail;
+	}
+	if (ledger_post(db, patient_id, invoice_id, "refund", amount_cents, method, reference, "refund"))
+		goto fail;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
+}

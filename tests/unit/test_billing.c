@@ -226,3 +226,239 @@ Test(billing, front_desk_takes_payments_but_does_not_bill)
 		cr_assert_eq(emr_perm_allowed(env.db, EMR_PERM_PAYMENT), users[i].payment == 0, "%s", users[i].role);
 	}
 }
+
+/* ------------------------------------------------------------ reading */
+
+static int64_t new_visit(void)
+{
+	emr_encounter e = {.patient_id = pid};
+	strcpy(e.reason, "visit");
+	cr_assert_eq(emr_encounter_add(env.db, &e), 0, "%s", emr_db_error(env.db));
+	int rank;
+	cr_assert_eq(emr_dx_add(env.db, e.id, "I10", &rank), 0, "%s", emr_db_error(env.db));
+	return e.id;
+}
+
+Test(billing, fee_list_by_code_and_active_only)
+{
+	test_exec(env.db, "INSERT INTO fee_schedule (code, code_system, description, fee_cents, active) "
+	                  "VALUES ('99201', 'CPT', 'Retired new patient visit', 5000, 0)");
+	emr_fees f;
+	cr_assert_eq(emr_fee_list(env.db, true, &f), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(f.n, 2);
+	cr_assert_str_eq(f.items[0].code, "36415");
+	cr_assert_str_eq(f.items[1].code, "99213");
+	cr_assert_str_eq(f.items[1].system, "CPT");
+	cr_assert_str_eq(f.items[1].description, "Office visit");
+	cr_assert_eq(f.items[1].fee_cents, 12550);
+	cr_assert(f.items[1].active);
+	emr_fees_free(&f);
+	cr_assert_eq(emr_fee_list(env.db, false, &f), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(f.n, 3);
+	cr_assert_str_eq(f.items[1].code, "99201");
+	cr_assert_not(f.items[1].active);
+	emr_fees_free(&f);
+	emr_fees_free(&f); /* twice is harmless */
+}
+
+Test(billing, visit_billing_shows_open_invoiced_and_void_charges)
+{
+	int64_t visit = new_visit();
+	int64_t c1, c2, c3, iid;
+	char number[32];
+	cr_assert_eq(emr_charge_add(env.db, visit, "99213", "25", 1, "1", &c1), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_invoice_issue(env.db, visit, &iid, number), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_add(env.db, visit, "36415", "", 3, "1", &c2), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_add(env.db, visit, "99213", "", 1, "1", &c3), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_void(env.db, c3), 0, "%s", emr_db_error(env.db));
+
+	emr_visit_billing vb;
+	cr_assert_eq(emr_visit_billing_get(env.db, visit, &vb), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(vb.encounter_id, visit);
+	cr_assert_eq(vb.patient_id, pid);
+	cr_assert_str_eq(vb.service_date, TEST_TODAY);
+	cr_assert_eq(vb.ndx, 1);
+	cr_assert_eq(vb.dx[0].rank, 1);
+	cr_assert_str_eq(vb.dx[0].icd10, "I10");
+	cr_assert_str_eq(vb.dx[0].description, "Essential (primary) hypertension");
+	cr_assert_eq(vb.ncharges, 3);
+	cr_assert_eq(vb.charges[0].id, c1);
+	cr_assert_str_eq(vb.charges[0].status, "invoiced");
+	cr_assert_eq(vb.charges[0].invoice_id, iid);
+	cr_assert_str_eq(vb.charges[0].modifiers, "25");
+	cr_assert_str_eq(vb.charges[1].status, "open");
+	cr_assert_eq(vb.charges[1].invoice_id, 0);
+	cr_assert_eq(vb.charges[1].units, 3);
+	cr_assert_eq(vb.charges[1].fee_cents, 1000);
+	cr_assert_eq(vb.charges[1].amount_cents, 3000);
+	cr_assert_str_eq(vb.charges[1].description, "Venipuncture");
+	cr_assert_str_eq(vb.charges[2].status, "void");
+	cr_assert_eq(vb.open_cents, 3000);
+	cr_assert_eq(vb.invoice_id, iid);
+	emr_visit_billing_free(&vb);
+
+	cr_assert_neq(emr_visit_billing_get(env.db, 9999, &vb), 0);
+	cr_assert(strstr(emr_db_error(env.db), "no visit 9999"), "%s", emr_db_error(env.db));
+	emr_visit_billing_free(&vb);
+}
+
+Test(billing, charge_void_only_while_open)
+{
+	int64_t visit = new_visit();
+	int64_t c1, c2, iid;
+	char number[32];
+	cr_assert_eq(emr_charge_add(env.db, visit, "99213", "", 1, "1", &c1), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_invoice_issue(env.db, visit, &iid, number), 0, "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_charge_void(env.db, c1), 0);
+	cr_assert(strstr(emr_db_error(env.db), "INV-000001"), "%s", emr_db_error(env.db));
+	cr_assert(strstr(emr_db_error(env.db), "adjustment"), "%s", emr_db_error(env.db));
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM charges WHERE status = 'invoiced'"), 1);
+
+	cr_assert_eq(emr_charge_add(env.db, visit, "36415", "", 1, "1", &c2), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_void(env.db, c2), 0, "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_charge_void(env.db, c2), 0);
+	cr_assert(strstr(emr_db_error(env.db), "already void"), "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_charge_void(env.db, 4242), 0);
+	cr_assert(strstr(emr_db_error(env.db), "no charge 4242"), "%s", emr_db_error(env.db));
+	/* A void charge is not invoiced. */
+	cr_assert_neq(emr_invoice_issue(env.db, visit, &iid, number), 0);
+	cr_assert_eq(balance(), 12550);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM audit_events WHERE entity = 'charges' AND action = 'update'"),
+	             1);
+}
+
+Test(billing, invoice_get_has_everything_the_superbill_prints)
+{
+	test_exec(env.db, "UPDATE practice SET address = '1 Main St, Springfield', phone = '555-0100', "
+	                  "npi = '1234567893'");
+	test_exec(env.db, "UPDATE users SET npi = '1987654325' WHERE login = 'drtest'");
+	int64_t visit = new_visit();
+	test_exec(env.db, "INSERT OR IGNORE INTO icd10cm (code, description, first_release, last_release) "
+	                  "VALUES ('E119', 'Type 2 diabetes mellitus without complications', 2026, 2026)");
+	int rank;
+	cr_assert_eq(emr_dx_add(env.db, visit, "E11.9", &rank), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_add(env.db, visit, "99213", "25", 1, "1,2", NULL), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_add(env.db, visit, "36415", "", 2, "2", NULL), 0, "%s", emr_db_error(env.db));
+	int64_t iid;
+	char number[32];
+	cr_assert_eq(emr_invoice_issue(env.db, visit, &iid, number), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_payment_post(env.db, pid, 4000, "card", "AUTH1", iid, false), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_adjustment_post(env.db, pid, -550, "courtesy", iid), 0, "%s", emr_db_error(env.db));
+	/* Not naming the invoice: not on it. */
+	cr_assert_eq(emr_payment_post(env.db, pid, 100, "cash", "", 0, false), 0, "%s", emr_db_error(env.db));
+
+	emr_invoice inv;
+	cr_assert_eq(emr_invoice_get(env.db, iid, &inv), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(inv.id, iid);
+	cr_assert_eq(inv.patient_id, pid);
+	cr_assert_eq(inv.encounter_id, visit);
+	cr_assert_str_eq(inv.number, "INV-000001");
+	cr_assert_str_eq(inv.service_date, TEST_TODAY);
+	cr_assert_str_eq(inv.issued_at, TEST_NOW);
+	cr_assert_eq(inv.total_cents, 12550 + 2000);
+	cr_assert_eq(inv.balance_cents, 14550 - 4000 - 550);
+	cr_assert_str_eq(inv.practice, "Test Family Practice");
+	cr_assert_str_eq(inv.practice_npi, "1234567893");
+	cr_assert_str_eq(inv.practice_address, "1 Main St, Springfield");
+	cr_assert_str_eq(inv.practice_phone, "555-0100");
+	cr_assert(strstr(inv.provider, "Dana Test"), "%s", inv.provider);
+	cr_assert_str_eq(inv.provider_npi, "1987654325");
+	cr_assert_str_eq(inv.patient, "Ana Lima");
+	cr_assert_str_eq(inv.dob, "1980-06-15");
+	cr_assert_neq(inv.mrn[0], 0);
+	cr_assert_eq(inv.ndx, 2);
+	cr_assert_str_eq(inv.dx[1].icd10, "E119");
+	cr_assert_eq(inv.dx[1].rank, 2);
+	cr_assert_eq(inv.nlines, 2);
+	cr_assert_str_eq(inv.lines[0].code, "99213");
+	cr_assert_str_eq(inv.lines[0].dx_pointers, "1,2");
+	cr_assert_str_eq(inv.lines[0].modifiers, "25");
+	cr_assert_eq(inv.lines[0].amount_cents, 12550);
+	cr_assert_eq(inv.lines[1].units, 2);
+	cr_assert_eq(inv.lines[1].amount_cents, 2000);
+	cr_assert_str_eq(inv.lines[1].status, "invoiced");
+	cr_assert_eq(inv.nentries, 2);
+	cr_assert_str_eq(inv.entries[0].kind, "payment");
+	cr_assert_eq(inv.entries[0].amount_cents, -4000);
+	cr_assert_str_eq(inv.entries[0].method, "card");
+	cr_assert_str_eq(inv.entries[0].reference, "AUTH1");
+	cr_assert_str_eq(inv.entries[0].invoice_number, "INV-000001");
+	cr_assert_str_eq(inv.entries[1].kind, "adjustment");
+	cr_assert_str_eq(inv.entries[1].memo, "courtesy");
+	cr_assert_str_eq(inv.entries[1].method, "");
+	emr_invoice_free(&inv);
+
+	cr_assert_neq(emr_invoice_get(env.db, 77, &inv), 0);
+	cr_assert(strstr(emr_db_error(env.db), "no invoice 77"), "%s", emr_db_error(env.db));
+	emr_invoice_free(&inv);
+}
+
+Test(billing, invoice_list_newest_first_and_open_only)
+{
+	setenv("EMR_NOW", "2026-11-01T15:00:00Z", 1);
+	int64_t a = billed_visit();
+	setenv("EMR_NOW", "2026-11-10T15:00:00Z", 1);
+	int64_t b = billed_visit();
+	setenv("EMR_NOW", TEST_NOW, 1);
+	cr_assert_eq(emr_payment_post(env.db, pid, 12550, "cash", "", a, false), 0, "%s", emr_db_error(env.db));
+	emr_invoice_summaries l;
+	cr_assert_eq(emr_invoice_list(env.db, pid, false, &l), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(l.n, 2);
+	cr_assert_eq(l.items[0].id, b);
+	cr_assert_eq(l.items[1].id, a);
+	cr_assert_str_eq(l.items[1].service_date, "2026-11-01");
+	cr_assert_eq(l.items[1].total_cents, 12550);
+	cr_assert_eq(l.items[1].balance_cents, 0);
+	cr_assert_eq(l.items[0].balance_cents, 12550);
+	emr_invoice_summaries_free(&l);
+	cr_assert_eq(emr_invoice_list(env.db, pid, true, &l), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(l.n, 1);
+	cr_assert_eq(l.items[0].id, b);
+	cr_assert_str_eq(l.items[0].number, "INV-000002");
+	emr_invoice_summaries_free(&l);
+}
+
+Test(billing, ledger_list_sums_to_the_balance)
+{
+	int64_t iid = billed_visit();
+	cr_assert_eq(emr_payment_post(env.db, pid, 20000, "check", "1001", iid, true), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_adjustment_post(env.db, pid, 125, "correction", 0), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_refund_post(env.db, pid, 1000, "check", "1002", 0), 0, "%s", emr_db_error(env.db));
+	emr_ledger l;
+	cr_assert_eq(emr_ledger_list(env.db, pid, &l), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(l.n, 4);
+	int64_t sum = 0;
+	for (size_t i = 0; i < l.n; i++)
+		sum += l.items[i].amount_cents;
+	cr_assert_eq(sum, balance());
+	cr_assert_str_eq(l.items[0].kind, "charge");
+	cr_assert_str_eq(l.items[0].invoice_number, "INV-000001");
+	cr_assert_str_eq(l.items[0].date, TEST_TODAY);
+	cr_assert_str_eq(l.items[3].kind, "refund");
+	cr_assert_eq(l.items[3].amount_cents, 1000);
+	cr_assert_eq(l.items[3].invoice_id, 0);
+	cr_assert_str_eq(l.items[3].invoice_number, "");
+	emr_ledger_free(&l);
+}
+
+Test(billing, refund_only_within_the_credit)
+{
+	int64_t iid = billed_visit();
+	/* No credit yet. */
+	cr_assert_neq(emr_refund_post(env.db, pid, 100, "cash", "", 0), 0);
+	cr_assert(strstr(emr_db_error(env.db), "no credit"), "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_payment_post(env.db, pid, 15000, "card", "", iid, true), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(balance(), -2450);
+	cr_assert_neq(emr_refund_post(env.db, pid, 2451, "card", "", 0), 0);
+	cr_assert(strstr(emr_db_error(env.db), "more than the credit 24.50"), "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_refund_post(env.db, pid, 0, "card", "", 0), 0);
+	cr_assert_neq(emr_refund_post(env.db, pid, 100, "paypal", "", 0), 0);
+	cr_assert_neq(emr_refund_post(env.db, pid, 100, "card", "", 999), 0);
+	cr_assert_eq(balance(), -2450);
+	cr_assert_eq(emr_refund_post(env.db, pid, 2000, "card", "R1", iid), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(balance(), -450);
+	cr_assert_eq(emr_refund_post(env.db, pid, 450, "cash", "", 0), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(balance(), 0);
+	cr_assert_neq(emr_refund_post(env.db, pid, 1, "cash", "", 0), 0);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM ledger WHERE kind = 'refund' AND amount_cents > 0"), 2);
+}
