@@ -246,3 +246,44 @@ Test(schedule, recall_lists_due_patients_without_a_future_appointment)
 	cr_assert_eq(r.n, 1);
 	emr_recalls_free(&r);
 }
+
+/* The fall-back day has 25 hours, and a visit on it is listed on it at
+ * its local time. */
+Test(schedule, fall_back_day_has_25_hours)
+{
+	char from[EMR_INSTANT_LEN], to[EMR_INSTANT_LEN];
+	cr_assert_eq(emr_local_day_range("America/New_York", "2027-11-07", 1, from, to), 0);
+	cr_assert_str_eq(from, "2027-11-07T04:00:00Z");
+	cr_assert_str_eq(to, "2027-11-08T05:00:00Z");
+	int64_t id = book("2027-11-07 10:00", 15, false, NULL, 0);
+	cr_assert(id, "%s", emr_db_error(env.db));
+	emr_appt a;
+	cr_assert_eq(emr_appt_get(env.db, id, &a), 0);
+	cr_assert_str_eq(a.start_at, "2027-11-07T15:00:00Z", "10:00 EST is 15:00 UTC");
+	char local[32];
+	cr_assert(emr_utc_to_local("America/New_York", a.start_at, local, sizeof local, NULL));
+	cr_assert_str_eq(local, "2027-11-07 10:00");
+}
+
+/* Durations are real minutes: 01:45 for 30 minutes on the spring-forward
+ * day ends at 03:15 on the wall clock, so a 03:00 booking overlaps it. */
+Test(schedule, spring_forward_durations_are_real_minutes)
+{
+	int64_t early = book("2027-03-14 01:45", 30, false, NULL, 0);
+	cr_assert(early, "%s", emr_db_error(env.db));
+	cr_assert_eq(book("2027-03-14 03:00", 15, false, NULL, 0), 0, "03:00 EDT is inside the 01:45 EST visit");
+	cr_assert(strstr(emr_db_error(env.db), "already"), "%s", emr_db_error(env.db));
+	cr_assert(book("2027-03-14 03:15", 15, false, NULL, 0), "%s", emr_db_error(env.db));
+	/* The day's list, in local time, runs across the gap in order. */
+	char from[EMR_INSTANT_LEN], to[EMR_INSTANT_LEN];
+	cr_assert_eq(emr_local_day_range("America/New_York", "2027-03-14", 1, from, to), 0);
+	emr_appts list;
+	cr_assert_eq(emr_appt_list(env.db, from, to, 0, &list), 0);
+	cr_assert_eq(list.n, 2);
+	char l0[32], l1[32];
+	cr_assert(emr_utc_to_local("America/New_York", list.items[0].start_at, l0, sizeof l0, NULL));
+	cr_assert(emr_utc_to_local("America/New_York", list.items[1].start_at, l1, sizeof l1, NULL));
+	cr_assert_str_eq(l0, "2027-03-14 01:45");
+	cr_assert_str_eq(l1, "2027-03-14 03:15");
+	emr_appts_free(&list);
+}
