@@ -8,6 +8,8 @@
 #include "emr/util.h"
 
 #include <pwd.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +49,87 @@ int emr_practice_get(emr_db *db, emr_practice *out)
 	out->idle_timeout_min = sqlite3_column_int(st, 10);
 	sqlite3_reset(st);
 	return 0;
+}
+
+/* True when zone names a zone file: "Area/City" words only, no "..",
+ * so the check cannot be pointed outside the zone directory. */
+static bool known_timezone(const char *zone)
+{
+	if (!*zone || zone[0] == '/' || strstr(zone, "..") || strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                                              "abcdefghijklmnopqrstuvwxyz0123456789/_+-") != strlen(zone))
+		return false;
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* "HH:MM" on a 24-hour clock. */
+static bool clock_time(const char *t)
+{
+	return strlen(t) == 5 && t[2] == ':' && strspn(t, "0123456789:") == 5 && atoi(t) < 24 && atoi(t + 3) < 60;
+}
+
+/* What is wrong with the settings, in words, or NULL. */
+static const char *practice_settings_problem(const emr_practice *p)
+{
+	if (!*p->name)
+		return "the practice needs a name";
+	if (!clock_time(p->clinic_open) || !clock_time(p->clinic_close))
+		return "clinic hours are HH:MM on a 24-hour clock (e.g. 08:00 and 17:30)";
+	if (strcmp(p->clinic_open, p->clinic_close) >= 0)
+		return "the clinic must close after it opens";
+	if (!*p->clinic_days || strspn(p->clinic_days, "1234567") != strlen(p->clinic_days))
+		return "clinic days are ISO weekday digits, 1 = Monday ... 7 = Sunday (e.g. 12345)";
+	if (p->slot_minutes < 5 || p->slot_minutes > 120)
+		return "the slot length must be 5 to 120 minutes";
+	if (p->idle_timeout_min < 1 || p->idle_timeout_min > 240)
+		return "the idle lock must be 1 to 240 minutes";
+	if (*p->npi && (strlen(p->npi) != 10 || strspn(p->npi, "0123456789") != 10))
+		return "the NPI has 10 digits";
+	return NULL;
+}
+
+int emr_practice_update(emr_db *db, const emr_practice *p)
+{
+	if (emr_permit(db, EMR_PERM_ADMIN, "practice settings") != 0)
+		return -1;
+	const char *bad = practice_settings_problem(p);
+	if (bad) {
+		emr_db_set_error(db, "%s", bad);
+		return -1;
+	}
+	if (!known_timezone(p->timezone)) {
+		emr_db_set_error(db, "time zone \"%s\" is not known here (expected a name like America/New_York)",
+		                 p->timezone);
+		return -1;
+	}
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"UPDATE practice SET name = ?1, address = ?2, phone = ?3, npi = nullif(?4, ''), letterhead = ?5,"
+		" clinic_open = ?6, clinic_close = ?7, clinic_days = ?8, slot_minutes = ?9, timezone = ?10,"
+		" idle_timeout_min = ?11 WHERE id = 1");
+	if (!st || emr_tx_begin(db) != 0)
+		return -1;
+	const char *text[] = {p->name, p->address, p->phone, p->npi, p->letterhead, p->clinic_open,
+	                      p->clinic_close, p->clinic_days};
+	for (int i = 0; i < 8; i++)
+		sqlite3_bind_text(st, i + 1, text[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, p->slot_minutes);
+	sqlite3_bind_text(st, 10, p->timezone, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, p->idle_timeout_min);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "saving the practice settings");
+		emr_tx_rollback(db);
+		return -1;
+	}
+	if (emr_audit(db, "update", "practice", 1, 0, "settings") != 0) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	return emr_tx_commit(db);
 }
 
 bool emr_unix_login(char *buf, size_t n)

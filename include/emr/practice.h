@@ -55,6 +55,11 @@ int emr_practice_create(emr_db *db, const emr_init_opts *opts);
 /* True when the practice row exists (the database was initialised). */
 bool emr_practice_exists(emr_db *db);
 int emr_practice_get(emr_db *db, emr_practice *out);
+/* Replaces the practice's settings with p (ADMIN: a physician), checking
+ * what the schema cannot: the time zone must be one the C library knows
+ * (a file under TZDIR or /usr/share/zoneinfo; an unknown name would
+ * silently mean UTC and shift every appointment).  Audited. */
+int emr_practice_update(emr_db *db, const emr_practice *p);
 
 int emr_user_add(emr_db *db, emr_user *u);
 int emr_user_get_by_login(emr_db *db, const char *login, emr_user *out);
