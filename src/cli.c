@@ -45,6 +45,7 @@ static const struct command {
 	{"print", emr_cmd_print, "print notes, visits, summaries and prescriptions (text, md, html, pdf)"},
 	{"codes", emr_cmd_codes, "ICD-10-CM, LOINC and CVX: search and import"},
 	{"user", emr_cmd_user, "the practice's users"},
+	{"practice", emr_cmd_practice, "the practice's settings: letterhead, NPI, clinic hours, time zone"},
 	{"audit", emr_cmd_audit, "the audit log: who saw or changed a chart; verify its hash chain"},
 	{"report", emr_cmd_report, "workload per day and user, from the audit log; billing daysheet and aging"},
 	{"fee", emr_cmd_fee, "the fee schedule (CPT/HCPCS): add, list, import CSV"},

@@ -133,6 +133,7 @@ int emr_cmd_balance(emr_cli *cli, int argc, char **argv);   /* src/cli_billing.c
 int emr_cmd_statement(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
 /* `emr report daysheet|aging` (argv[1] is one of them). */
 int emr_cmd_report_billing(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
+int emr_cmd_practice(emr_cli *cli, int argc, char **argv);  /* src/cli_practice.c */
 int emr_cmd_schedule(emr_cli *cli, int argc, char **argv);  /* src/cli_schedule.c */
 int emr_cmd_appt(emr_cli *cli, int argc, char **argv);      /* src/cli_schedule.c */
 int emr_cmd_recall(emr_cli *cli, int argc, char **argv);    /* src/cli_schedule.c */
