@@ -19,6 +19,7 @@
 static int cmd_version(emr_cli *cli, int argc, char **argv);
 static int cmd_help(emr_cli *cli, int argc, char **argv);
 static int cmd_keys(emr_cli *cli, int argc, char **argv);
+int emr_cmd_refund(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
 
 /* Every top-level command, in the order `emr help` lists them. */
 static const struct command {
@@ -54,6 +55,7 @@ static const struct command {
 	{"invoice", emr_cmd_invoice, "issue and show invoices (superbills)"},
 	{"pay", emr_cmd_pay, "record a payment"},
 	{"adjust", emr_cmd_adjust, "post an adjustment to a patient's account"},
+	{"refund", emr_cmd_refund, "give back (part of) a patient's credit"},
 	{"balance", emr_cmd_balance, "a patient's balance"},
 	{"statement", emr_cmd_statement, "a patient's statement of account"},
 	{"backup", emr_cmd_backup, "copy the practice database safely (while others work)"},
@@ -174,7 +176,7 @@ int emr_opts_parse(emr_cli *cli, const char *cmd, const char *usage, const emr_o
 	bool only_pos = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (only_pos || a[0] != '-' || a[1] == '\0') {
+		if (only_pos || a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9')) { /* -5.00: a number */
 			if (*npos >= max_pos) {
 				emr_cli_usage(cli, cmd, "unexpected argument \"%s\"", a);
 				return -1;

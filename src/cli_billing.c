@@ -1,6 +1,8 @@
-/* cli_billing: `emr fee|dx|charge|invoice|pay|adjust|balance|statement`
+/* cli_billing: `emr fee|dx|charge|invoice|pay|adjust|refund|balance|statement`
  * and `emr report daysheet|aging`.  Amounts are cents end to end: JSON and
- * CSV carry them as exact strings ("125.50"), never as floating point. */
+ * CSV carry them as exact strings ("125.50"), never as floating point.
+ * What is shown comes from billing.h's read functions: no SQL here but
+ * the reports' (daysheet). */
 #include "emr/cli.h"
 
 #include "emr/audit.h"
@@ -48,13 +50,15 @@ static int open_billing(emr_cli *cli, const char *cmd)
 	return 0;
 }
 
-static int open_billing_patient(emr_cli *cli, const char *cmd, const char *ref, emr_patient *p)
+/* perm: EMR_PERM_PAYMENT for what the front desk does at the counter
+ * (take a payment, read the balance, the statement and invoices),
+ * EMR_PERM_BILLING for everything else. */
+static int open_billing_patient(emr_cli *cli, const char *cmd, emr_perm perm, const char *ref, emr_patient *p)
 {
 	int rc = emr_cli_open_db(cli, true);
 	if (rc)
 		return rc;
-	/* The front desk takes payments too; everything else is billing. */
-	if (emr_permit(cli->db, strcmp(cmd, "pay") == 0 ? EMR_PERM_PAYMENT : EMR_PERM_BILLING, cmd) != 0)
+	if (emr_permit(cli->db, perm, cmd) != 0)
 		return fail(cli, cmd);
 	if (emr_patient_resolve(cli->db, ref, p) != 0)
 		return fail(cli, cmd);
@@ -146,17 +150,18 @@ static int fee_list(emr_cli *cli, int argc, char **argv)
 		{"fee", "FEE", EMR_COL_TEXT, false},
 		{"fee_cents", "CENTS", EMR_COL_INT, true},
 	};
-	sqlite3_stmt *st = emr_db_stmt(cli->db, "SELECT code, code_system, description, fee_cents FROM fee_schedule "
-	                                        "WHERE active = 1 ORDER BY code");
-	if (!st)
+	emr_fees fees;
+	if (emr_fee_list(cli->db, true, &fees))
 		return fail(cli, "fee list");
 	emr_table *t = emr_table_new(cols, 5);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char b[32];
-		const char *cells[5] = {emr_col_text(st, 0), emr_col_text(st, 1), emr_col_text(st, 2),
-		                        money(sqlite3_column_int64(st, 3), b), emr_col_text(st, 3)};
+	for (size_t i = 0; i < fees.n; i++) {
+		const emr_fee *f = &fees.items[i];
+		char b[32], c[32];
+		snprintf(c, sizeof c, "%lld", (long long)f->fee_cents);
+		const char *cells[5] = {f->code, f->system, f->description, money(f->fee_cents, b), c};
 		emr_table_add(t, cells);
 	}
+	emr_fees_free(&fees);
 	emr_table_print(t, fmt, cli->out);
 	emr_table_free(t);
 	return EMR_EXIT_OK;
@@ -259,10 +264,30 @@ static int charge_add(emr_cli *cli, int argc, char **argv)
 	return EMR_EXIT_OK;
 }
 
+static int charge_void(emr_cli *cli, int argc, char **argv)
+{
+	const emr_opt opts[] = {{0}};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "charge void", "charge void CHARGE   (an open charge; an invoiced one needs an adjustment)", opts,
+	      argc, argv, pos, 1, &npos);
+	int64_t id;
+	if (npos != 1 || !parse_id(pos[0], &id))
+		return emr_cli_usage(cli, "charge void", "expected CHARGE (a number)");
+	int rc = open_billing(cli, "charge void");
+	if (rc)
+		return rc;
+	if (emr_charge_void(cli->db, id))
+		return fail(cli, "charge void");
+	fprintf(cli->out, "charge %lld void\n", (long long)id);
+	return EMR_EXIT_OK;
+}
+
 int emr_cmd_charge(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", charge_add}};
-	return dispatch(cli, "charge", "charge add VISIT --code CODE ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	static const subcommand subs[] = {{"add", charge_add}, {"void", charge_void}};
+	return dispatch(cli, "charge", "charge add VISIT --code CODE ... | charge void CHARGE", subs,
+	                EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 /* ------------------------------------------------------------ invoice */
@@ -295,6 +320,13 @@ static int invoice_issue(emr_cli *cli, int argc, char **argv)
 	return EMR_EXIT_OK;
 }
 
+static bool parse_invoice_ref(const char *s, int64_t *id)
+{
+	if (strncmp(s, "INV-", 4) == 0)
+		s += 4;
+	return parse_id(s, id);
+}
+
 static int invoice_show(emr_cli *cli, int argc, char **argv)
 {
 	bool json = false;
@@ -303,145 +335,146 @@ static int invoice_show(emr_cli *cli, int argc, char **argv)
 	int npos;
 	PARSE(cli, "invoice show", "invoice show ID [--json]", opts, argc, argv, pos, 1, &npos);
 	int64_t id;
-	if (npos != 1)
+	if (npos != 1 || !parse_invoice_ref(pos[0], &id))
 		return emr_cli_usage(cli, "invoice show", "expected ID (a number or INV-000001)");
-	const char *ref = pos[0];
-	if (strncmp(ref, "INV-", 4) == 0)
-		ref += 4;
-	if (!parse_id(ref, &id))
-		return emr_cli_usage(cli, "invoice show", "expected ID (a number or INV-000001)");
-	int rc = open_billing(cli, "invoice show");
+	int rc = emr_cli_open_db(cli, true);
 	if (rc)
 		return rc;
-	emr_db *db = cli->db;
-	sqlite3_stmt *st = emr_db_stmt(
-		db, "SELECT i.number, i.service_date, i.total_cents, i.issued_at, i.encounter_id, i.patient_id, "
-		    "p.mrn, p.given_name || ' ' || p.family_name, p.dob, pr.name, coalesce(pr.npi, ''), "
-		    "coalesce(u.display_name, ''), coalesce(u.npi, ''), "
-		    "(SELECT coalesce(sum(amount_cents), 0) FROM ledger l WHERE l.invoice_id = i.id) "
-		    "FROM invoices i JOIN patients p ON p.id = i.patient_id JOIN practice pr ON pr.id = 1 "
-		    "JOIN encounters e ON e.id = i.encounter_id LEFT JOIN users u ON u.id = e.provider_id "
-		    "WHERE i.id = ?1");
-	if (!st)
+	if (emr_permit(cli->db, EMR_PERM_PAYMENT, "invoice show") != 0)
 		return fail(cli, "invoice show");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		emr_cli_error(cli, "invoice show: no invoice %lld", (long long)id);
-		return EMR_EXIT_FAIL;
-	}
-	char number[32], sdate[16], issued[32], mrn[40], name[400], dob[16], practice[256], pnpi[16], prov[256],
-		npi[16];
-	emr_col_copy(st, 0, number, sizeof number);
-	emr_col_copy(st, 1, sdate, sizeof sdate);
-	int64_t total = sqlite3_column_int64(st, 2);
-	emr_col_copy(st, 3, issued, sizeof issued);
-	int64_t enc = sqlite3_column_int64(st, 4), pid = sqlite3_column_int64(st, 5);
-	emr_col_copy(st, 6, mrn, sizeof mrn);
-	emr_col_copy(st, 7, name, sizeof name);
-	emr_col_copy(st, 8, dob, sizeof dob);
-	emr_col_copy(st, 9, practice, sizeof practice);
-	emr_col_copy(st, 10, pnpi, sizeof pnpi);
-	emr_col_copy(st, 11, prov, sizeof prov);
-	emr_col_copy(st, 12, npi, sizeof npi);
-	int64_t balance = sqlite3_column_int64(st, 13);
-	char b[32];
-	json_t *root = json_object(), *jdx = json_array(), *jproc = json_array(), *jpay = json_array();
-	if (!json) {
-		fprintf(cli->out, "%s\n", practice);
-		if (*pnpi)
-			fprintf(cli->out, "Practice NPI: %s\n", pnpi);
-		fprintf(cli->out, "Invoice %s  issued %s\n", number, issued);
-		fprintf(cli->out, "Patient: %s (%s), born %s\n", name, mrn, dob);
-		fprintf(cli->out, "Date of service: %s  visit %lld\n", sdate, (long long)enc);
-		fprintf(cli->out, "Provider: %s  NPI %s\n\nDiagnoses:\n", *prov ? prov : "-", *npi ? npi : "-");
-	}
-	st = emr_db_stmt(db, "SELECT d.rank, d.icd10, coalesce(c.description, '') FROM encounter_diagnoses d "
-	                     "LEFT JOIN icd10cm c ON c.code = d.icd10 WHERE d.encounter_id = ?1 ORDER BY d.rank");
-	if (st) {
-		sqlite3_bind_int64(st, 1, enc);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			if (json)
-				json_array_append_new(jdx, json_pack("{s:i,s:s,s:s}", "rank", sqlite3_column_int(st, 0),
-				                                     "icd10", emr_col_text(st, 1), "description",
-				                                     emr_col_text(st, 2)));
-			else
-				fprintf(cli->out, "  %d  %-8s %s\n", sqlite3_column_int(st, 0), emr_col_text(st, 1),
-				        emr_col_text(st, 2));
-		}
-	}
-	if (!json)
-		fputs("\nProcedures:\n", cli->out);
-	st = emr_db_stmt(db, "SELECT c.code, f.description, c.modifiers, c.units, c.fee_cents, c.dx_pointers "
-	                     "FROM charges c JOIN fee_schedule f ON f.code = c.code WHERE c.invoice_id = ?1 ORDER BY c.id");
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int64_t fee = sqlite3_column_int64(st, 4), units = sqlite3_column_int64(st, 3);
-			char f1[32], f2[32];
-			if (json)
-				json_array_append_new(
-					jproc, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "code", emr_col_text(st, 0),
-				                         "description", emr_col_text(st, 1), "modifiers", emr_col_text(st, 2),
-				                         "units", (json_int_t)units, "fee", money(fee, f1), "amount",
-				                         money(fee * units, f2), "dx_pointers", emr_col_text(st, 5)));
-			else
-				fprintf(cli->out, "  %-6s %-3s x%-3lld %10s  dx %-8s %s\n", emr_col_text(st, 0),
-				        emr_col_text(st, 2), (long long)units, money(fee * units, f2), emr_col_text(st, 5),
-				        emr_col_text(st, 1));
-		}
-	}
-	if (!json)
-		fprintf(cli->out, "\nTotal: %s\n\nPayments and adjustments:\n", money(total, b));
-	st = emr_db_stmt(db, "SELECT date(posted_at, 'localtime'), kind, amount_cents, coalesce(method, ''), reference, memo "
-	                     "FROM ledger WHERE invoice_id = ?1 AND kind <> 'charge' ORDER BY id");
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char a[32];
-			money(sqlite3_column_int64(st, 2), a);
-			if (json)
-				json_array_append_new(jpay, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "date", emr_col_text(st, 0),
-				                                      "kind", emr_col_text(st, 1), "amount", a, "method",
-				                                      emr_col_text(st, 3), "reference", emr_col_text(st, 4),
-				                                      "memo", emr_col_text(st, 5)));
-			else
-				fprintf(cli->out, "  %s  %-10s %10s  %s %s %s\n", emr_col_text(st, 0), emr_col_text(st, 1), a,
-				        emr_col_text(st, 3), emr_col_text(st, 4), emr_col_text(st, 5));
-		}
-	}
+	emr_invoice inv;
+	if (emr_invoice_get(cli->db, id, &inv))
+		return fail(cli, "invoice show");
+	FILE *o = cli->out;
+	char b[32], b2[32];
 	if (json) {
-		char b2[32];
-		json_object_set_new(root, "id", json_integer(id));
-		json_object_set_new(root, "number", json_string(number));
-		json_object_set_new(root, "practice", json_pack("{s:s,s:s}", "name", practice, "npi", pnpi));
-		json_object_set_new(root, "patient", json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)pid, "mrn", mrn,
-		                                               "name", name, "dob", dob));
-		json_object_set_new(root, "service_date", json_string(sdate));
-		json_object_set_new(root, "issued_at", json_string(issued));
-		json_object_set_new(root, "visit", json_integer(enc));
-		json_object_set_new(root, "provider", json_pack("{s:s,s:s}", "name", prov, "npi", npi));
+		json_t *root = json_object(), *jdx = json_array(), *jproc = json_array(), *jpay = json_array();
+		for (size_t i = 0; i < inv.ndx; i++)
+			json_array_append_new(jdx, json_pack("{s:i,s:s,s:s}", "rank", inv.dx[i].rank, "icd10",
+			                                     inv.dx[i].icd10, "description", inv.dx[i].description));
+		for (size_t i = 0; i < inv.nlines; i++) {
+			const emr_charge *c = &inv.lines[i];
+			json_array_append_new(jproc, json_pack("{s:I,s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "id", (json_int_t)c->id,
+			                                       "code", c->code, "description", c->description, "modifiers",
+			                                       c->modifiers, "units", c->units, "fee", money(c->fee_cents, b),
+			                                       "amount", money(c->amount_cents, b2), "dx_pointers",
+			                                       c->dx_pointers));
+		}
+		for (size_t i = 0; i < inv.nentries; i++) {
+			const emr_ledger_entry *e = &inv.entries[i];
+			json_array_append_new(jpay, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "date", e->date, "kind", e->kind,
+			                                      "amount", money(e->amount_cents, b), "method", e->method,
+			                                      "reference", e->reference, "memo", e->memo));
+		}
+		json_object_set_new(root, "id", json_integer(inv.id));
+		json_object_set_new(root, "number", json_string(inv.number));
+		json_object_set_new(root, "practice", json_pack("{s:s,s:s,s:s,s:s}", "name", inv.practice, "npi",
+		                                                inv.practice_npi, "address", inv.practice_address,
+		                                                "phone", inv.practice_phone));
+		json_object_set_new(root, "patient", json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)inv.patient_id, "mrn",
+		                                               inv.mrn, "name", inv.patient, "dob", inv.dob));
+		json_object_set_new(root, "service_date", json_string(inv.service_date));
+		json_object_set_new(root, "issued_at", json_string(inv.issued_at));
+		json_object_set_new(root, "visit", json_integer(inv.encounter_id));
+		json_object_set_new(root, "provider", json_pack("{s:s,s:s}", "name", inv.provider, "npi", inv.provider_npi));
 		json_object_set_new(root, "diagnoses", jdx);
 		json_object_set_new(root, "procedures", jproc);
-		json_object_set_new(root, "total", json_string(money(total, b)));
+		json_object_set_new(root, "total", json_string(money(inv.total_cents, b)));
 		json_object_set_new(root, "payments", jpay);
-		json_object_set_new(root, "balance", json_string(money(balance, b2)));
-		emr_json_print(root, cli->out);
+		json_object_set_new(root, "balance", json_string(money(inv.balance_cents, b2)));
+		emr_json_print(root, o);
+		json_decref(root);
 	} else {
-		fprintf(cli->out, "\nBalance: %s\n", money(balance, b));
-		json_decref(jdx);
-		json_decref(jproc);
-		json_decref(jpay);
+		emr_fput_clean(o, inv.practice, false);
+		fputc('\n', o);
+		if (*inv.practice_npi)
+			fprintf(o, "Practice NPI: %s\n", inv.practice_npi);
+		fprintf(o, "Invoice %s  issued %s\n", inv.number, inv.issued_at);
+		fputs("Patient: ", o);
+		emr_fput_clean(o, inv.patient, false);
+		fprintf(o, " (%s), born %s\n", inv.mrn, inv.dob);
+		fprintf(o, "Date of service: %s  visit %lld\n", inv.service_date, (long long)inv.encounter_id);
+		fputs("Provider: ", o);
+		emr_fput_clean(o, *inv.provider ? inv.provider : "-", false);
+		fprintf(o, "  NPI %s\n\nDiagnoses:\n", *inv.provider_npi ? inv.provider_npi : "-");
+		for (size_t i = 0; i < inv.ndx; i++) {
+			fprintf(o, "  %d  %-8s ", inv.dx[i].rank, inv.dx[i].icd10);
+			emr_fput_clean(o, inv.dx[i].description, false);
+			fputc('\n', o);
+		}
+		fputs("\nProcedures:\n", o);
+		for (size_t i = 0; i < inv.nlines; i++) {
+			const emr_charge *c = &inv.lines[i];
+			fprintf(o, "  %-6s %-3s x%-3d %10s  dx %-8s ", c->code, c->modifiers, c->units,
+			        money(c->amount_cents, b), c->dx_pointers);
+			emr_fput_clean(o, c->description, false);
+			fputc('\n', o);
+		}
+		fprintf(o, "\nTotal: %s\n\nPayments and adjustments:\n", money(inv.total_cents, b));
+		for (size_t i = 0; i < inv.nentries; i++) {
+			const emr_ledger_entry *e = &inv.entries[i];
+			fprintf(o, "  %s  %-10s %10s  %s ", e->date, e->kind, money(e->amount_cents, b), e->method);
+			emr_fput_clean(o, e->reference, false);
+			fputc(' ', o);
+			emr_fput_clean(o, e->memo, false);
+			fputc('\n', o);
+		}
+		fprintf(o, "\nBalance: %s\n", money(inv.balance_cents, b));
 	}
-	json_decref(root);
-	emr_audit(db, "print", "invoices", id, pid, number);
+	emr_audit(cli->db, "print", "invoices", inv.id, inv.patient_id, inv.number);
+	emr_invoice_free(&inv);
+	return EMR_EXIT_OK;
+}
+
+static int invoice_list(emr_cli *cli, int argc, char **argv)
+{
+	bool json = false, csv = false, open_only = false;
+	const emr_opt opts[] = {
+		{"open", 0, EMR_OPT_FLAG, &open_only, "only invoices with a balance"},
+		{"json", 0, EMR_OPT_FLAG, &json, "JSON output"},
+		{"csv", 0, EMR_OPT_FLAG, &csv, "CSV output"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	PARSE(cli, "invoice list", "invoice list PATIENT [--open] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	if (npos != 1)
+		return emr_cli_usage(cli, "invoice list", "expected PATIENT");
+	emr_format fmt;
+	if (emr_cli_format(cli, "invoice list", json, csv, true, &fmt))
+		return EMR_EXIT_USAGE;
+	emr_patient p;
+	int rc = open_billing_patient(cli, "invoice list", EMR_PERM_PAYMENT, pos[0], &p);
+	if (rc)
+		return rc;
+	emr_invoice_summaries l;
+	if (emr_invoice_list(cli->db, p.id, open_only, &l))
+		return fail(cli, "invoice list");
+	static const emr_column cols[] = {
+		{"id", "ID", EMR_COL_INT, true},          {"number", "NUMBER", EMR_COL_TEXT, false},
+		{"visit", "VISIT", EMR_COL_INT, true},    {"service_date", "DATE OF SERVICE", EMR_COL_TEXT, false},
+		{"total", "TOTAL", EMR_COL_TEXT, false},  {"balance", "BALANCE", EMR_COL_TEXT, false},
+	};
+	emr_table *t = emr_table_new(cols, 6);
+	for (size_t i = 0; i < l.n; i++) {
+		char id[24], visit[24], a[32], b[32];
+		snprintf(id, sizeof id, "%lld", (long long)l.items[i].id);
+		snprintf(visit, sizeof visit, "%lld", (long long)l.items[i].encounter_id);
+		const char *cells[6] = {id, l.items[i].number, visit, l.items[i].service_date,
+		                        money(l.items[i].total_cents, a), money(l.items[i].balance_cents, b)};
+		emr_table_add(t, cells);
+	}
+	emr_table_print(t, fmt, cli->out);
+	emr_table_free(t);
+	emr_invoice_summaries_free(&l);
 	return EMR_EXIT_OK;
 }
 
 int emr_cmd_invoice(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"issue", invoice_issue}, {"show", invoice_show}};
-	return dispatch(cli, "invoice", "invoice issue VISIT | invoice show ID [--json]", subs, EMR_ARRAY_LEN(subs),
-	                argc, argv);
+	static const subcommand subs[] = {{"issue", invoice_issue}, {"show", invoice_show}, {"list", invoice_list}};
+	return dispatch(cli, "invoice", "invoice issue VISIT | invoice show ID [--json] | invoice list PATIENT [--open]",
+	                subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 /* ------------------------------------------------------------ ledger */
@@ -452,9 +485,7 @@ static bool parse_invoice(const char *s, int64_t *id)
 		*id = 0;
 		return true;
 	}
-	if (strncmp(s, "INV-", 4) == 0)
-		s += 4;
-	return parse_id(s, id);
+	return parse_invoice_ref(s, id);
 }
 
 int emr_cmd_pay(emr_cli *cli, int argc, char **argv)
@@ -482,7 +513,7 @@ int emr_cmd_pay(emr_cli *cli, int argc, char **argv)
 	if (!parse_invoice(inv, &iid))
 		return emr_cli_usage(cli, "pay", "invoice \"%s\": expected a number or INV-000001", inv);
 	emr_patient p;
-	int rc = open_billing_patient(cli, "pay", pos[0], &p);
+	int rc = open_billing_patient(cli, "pay", EMR_PERM_PAYMENT, pos[0], &p);
 	if (rc)
 		return rc;
 	if (emr_payment_post(cli->db, p.id, cents, method, ref, iid, credit))
@@ -517,7 +548,7 @@ int emr_cmd_adjust(emr_cli *cli, int argc, char **argv)
 	if (!parse_invoice(inv, &iid))
 		return emr_cli_usage(cli, "adjust", "invoice \"%s\": expected a number or INV-000001", inv);
 	emr_patient p;
-	int rc = open_billing_patient(cli, "adjust", pos[0], &p);
+	int rc = open_billing_patient(cli, "adjust", EMR_PERM_BILLING, pos[0], &p);
 	if (rc)
 		return rc;
 	if (emr_adjustment_post(cli->db, p.id, cents, reason, iid))
@@ -526,6 +557,45 @@ int emr_cmd_adjust(emr_cli *cli, int argc, char **argv)
 	emr_balance(cli->db, p.id, &bal);
 	char a[32], b[32];
 	fprintf(cli->out, "adjustment %s for %s; balance %s\n", money(cents, a), p.mrn, money(bal, b));
+	return EMR_EXIT_OK;
+}
+
+/* Registered in cli.c's command table (the prototype is not in cli.h,
+ * which another part of the tree owns). */
+int emr_cmd_refund(emr_cli *cli, int argc, char **argv);
+int emr_cmd_refund(emr_cli *cli, int argc, char **argv)
+{
+	const char *method = NULL, *ref = NULL, *inv = NULL;
+	const emr_opt opts[] = {
+		{"method", 0, EMR_OPT_STRING, &method, "cash|card|check|insurance  how the money goes back"},
+		{"reference", 0, EMR_OPT_STRING, &ref, "R  check number, card authorization, ..."},
+		{"invoice", 0, EMR_OPT_STRING, &inv, "ID  the invoice the refund concerns"},
+		{0},
+	};
+	const char *pos[2];
+	int npos;
+	PARSE(cli, "refund", "refund PATIENT AMOUNT --method cash|card|check|insurance [--reference R] [--invoice ID]"
+	                     "   (at most the patient's credit)", opts, argc, argv, pos, 2, &npos);
+	int64_t cents, iid;
+	if (npos != 2 || !method)
+		return emr_cli_usage(cli, "refund", "expected PATIENT AMOUNT --method M");
+	if (!emr_money_parse(pos[1], &cents) || cents <= 0) {
+		emr_cli_error(cli, "refund: amount \"%s\": expected a positive amount like 20.00", pos[1]);
+		return EMR_EXIT_USAGE;
+	}
+	if (!parse_invoice(inv, &iid))
+		return emr_cli_usage(cli, "refund", "invoice \"%s\": expected a number or INV-000001", inv);
+	emr_patient p;
+	int rc = open_billing_patient(cli, "refund", EMR_PERM_BILLING, pos[0], &p);
+	if (rc)
+		return rc;
+	if (emr_refund_post(cli->db, p.id, cents, method, ref, iid))
+		return fail(cli, "refund");
+	int64_t bal = 0;
+	emr_balance(cli->db, p.id, &bal);
+	char a[32], b[32];
+	fprintf(cli->out, "refund %s (%s) to %s; balance %s%s\n", money(cents, a), method, p.mrn, money(bal, b),
+	        bal < 0 ? " (credit)" : "");
 	return EMR_EXIT_OK;
 }
 
@@ -539,7 +609,7 @@ int emr_cmd_balance(emr_cli *cli, int argc, char **argv)
 	if (npos != 1)
 		return emr_cli_usage(cli, "balance", "expected PATIENT");
 	emr_patient p;
-	int rc = open_billing_patient(cli, "balance", pos[0], &p);
+	int rc = open_billing_patient(cli, "balance", EMR_PERM_PAYMENT, pos[0], &p);
 	if (rc)
 		return rc;
 	int64_t bal;
@@ -574,7 +644,7 @@ int emr_cmd_statement(emr_cli *cli, int argc, char **argv)
 	if (emr_cli_format(cli, "statement", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
 	emr_patient p;
-	int rc = open_billing_patient(cli, "statement", pos[0], &p);
+	int rc = open_billing_patient(cli, "statement", EMR_PERM_PAYMENT, pos[0], &p);
 	if (rc)
 		return rc;
 	static const emr_column cols[] = {
@@ -582,24 +652,27 @@ int emr_cmd_statement(emr_cli *cli, int argc, char **argv)
 		{"invoice", "INVOICE", EMR_COL_TEXT, false}, {"detail", "DETAIL", EMR_COL_TEXT, false},
 		{"amount", "AMOUNT", EMR_COL_TEXT, false},  {"balance", "BALANCE", EMR_COL_TEXT, false},
 	};
-	sqlite3_stmt *st = emr_db_stmt(
-		cli->db, "SELECT date(l.posted_at, 'localtime'), l.kind, coalesce(i.number, ''), "
-		         "trim(coalesce(l.method, '') || ' ' || l.reference || ' ' || l.memo), l.amount_cents "
-		         "FROM ledger l LEFT JOIN invoices i ON i.id = l.invoice_id WHERE l.patient_id = ?1 "
-		         "ORDER BY l.posted_at, l.id");
-	if (!st)
+	emr_ledger l;
+	if (emr_ledger_list(cli->db, p.id, &l))
 		return fail(cli, "statement");
-	sqlite3_bind_int64(st, 1, p.id);
 	emr_table *t = emr_table_new(cols, 6);
 	int64_t run = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < l.n; i++) {
+		const emr_ledger_entry *e = &l.items[i];
 		char a[32], b[32];
-		int64_t amt = sqlite3_column_int64(st, 4);
-		run += amt;
-		const char *cells[6] = {emr_col_text(st, 0), emr_col_text(st, 1), emr_col_text(st, 2),
-		                        emr_col_text(st, 3), money(amt, a), money(run, b)};
+		run += e->amount_cents;
+		/* method, reference and memo, as many as there are */
+		emr_sb detail = EMR_SB_INIT;
+		const char *parts[] = {e->method, e->reference, e->memo};
+		for (size_t k = 0; k < 3; k++)
+			if (*parts[k])
+				emr_sb_printf(&detail, "%s%s", detail.len ? " " : "", parts[k]);
+		const char *cells[6] = {e->date, e->kind, e->invoice_number, emr_sb_str(&detail),
+		                        money(e->amount_cents, a), money(run, b)};
 		emr_table_add(t, cells);
+		emr_sb_free(&detail);
 	}
+	emr_ledger_free(&l);
 	if (fmt == EMR_FMT_TEXT)
 		fprintf(cli->out, "Statement for %s %s (%s)\n", p.given, p.family, p.mrn);
 	emr_table_print(t, fmt, cli->out);
