@@ -10,6 +10,7 @@
 #include "emr/ui_forms.h"
 #include "emr/ui_note.h"
 #include "emr/ui_patients.h"
+#include "emr/ui_schedule.h"
 #include "emr/ui_textedit.h"
 #include "emr/ui_trends.h"
 #include "emr/util.h"
@@ -45,6 +46,9 @@ static const tui_binding *(*const views[])(const char **name) = {
 	ui_note_keymap,
 	ui_textedit_keymap,
 	ui_note_search_keymap,
+	ui_schedule_keymap,
+	ui_booking_keymap,
+	ui_recall_keymap,
 };
 
 void emr_ui_print_keys(FILE *f)

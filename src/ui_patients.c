@@ -6,6 +6,7 @@
 #include "emr/ui_chart.h"
 #include "emr/ui_forms.h"
 #include "emr/ui_note.h"
+#include "emr/ui_schedule.h"
 #include "emr/util.h"
 
 #include <stdlib.h>
@@ -94,6 +95,13 @@ static int act_search_notes(tui_app *app, tui_view *v)
 	return TUI_REDRAW;
 }
 
+static int act_schedule(tui_app *app, tui_view *v)
+{
+	(void)v;
+	tui_push(app, ui_schedule_new(app, NULL));
+	return TUI_REDRAW;
+}
+
 static int act_escape(tui_app *app, tui_view *v)
 {
 	patients_view *pv = as_patients(v);
@@ -114,6 +122,7 @@ static const tui_binding patients_keys[] = {
 	{{'\r', '\n', TUI_KEYCODE(KEY_ENTER)}, "Enter", "open the chart", act_open},
 	{{TUI_KEYCODE(KEY_F(2)), TUI_CTRL('r')}, "F2/Ctrl-R", "register a new patient", act_new},
 	{{TUI_KEYCODE(KEY_F(3))}, "F3", "search the text of every note", act_search_notes},
+	{{TUI_KEYCODE(KEY_F(4))}, "F4", "today's schedule", act_schedule},
 	{{TUI_KEY_ESC}, "Esc", "clear the search (quit when empty)", act_escape},
 	{{0}, NULL, NULL, NULL},
 };
