@@ -614,31 +614,6 @@ int emr_adjustment_post(emr_db *db, int64_t patient_id, int64_t amount_cents, co
 	return emr_tx_commit(db);
 }
 
-int emr_aging(emr_db *db, int64_t buckets[4])
-{
-	for (int i = 0; i < 4; i++)
-		buckets[i] = 0;
-	char now[32];
-	emr_now_instant(now);
-	sqlite3_stmt *st = emr_db_stmt(
-		db, "SELECT CAST(julianday(date(?1)) - julianday(i.service_date) AS INTEGER), "
-		    "i.total_cents + coalesce((SELECT sum(l.amount_cents) FROM ledger l WHERE l.invoice_id = i.id "
-		    "AND l.kind <> 'charge'), 0) FROM invoices i");
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t days = sqlite3_column_int64(st, 0), open = sqlite3_column_int64(st, 1);
-		if (open <= 0)
-			continue;
-		buckets[days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3] += open;
-	}
-	if (rc != SQLITE_DONE)
-		return emr_db_fail(db, "aging the invoices");
-	return 0;
-}
-
 /* ------------------------------------------------------------ reading */
 
 /* Grows a (items, n, cap) array by one element; returns the new slot. */
@@ -647,6 +622,88 @@ int emr_aging(emr_db *db, int64_t buckets[4])
 	                 (arr) = emr_xrealloc((arr), (cap) * sizeof *(arr)))              \
 	              : (arr),                                                           \
 	 memset(&(arr)[(n)], 0, sizeof *(arr)), &(arr)[(n)++])
+
+/* A/R aging.  The rule, per patient:
+ *
+ *  - Each invoice owes its open amount: its total plus the ledger entries
+ *    naming it (payments, adjustments, refunds posted with --invoice).
+ *    It ages from its date of service.
+ *  - Entries naming no invoice are unapplied.  A negative one (a payment
+ *    or adjustment posted without --invoice) is a credit; a positive one
+ *    (a refund, an upward adjustment) is owed, and ages from the local
+ *    date it was posted.
+ *  - An invoice paid beyond its total (open amount below zero) is a
+ *    credit too.
+ *  - The credits are used up first-in first-out: against the oldest
+ *    amount owed first (ties: invoices before unapplied entries, then by
+ *    id).  What is left of each owed amount goes into its bucket by age:
+ *    0-30, 31-60, 61-90, over 90 days.
+ *
+ * So the aging total equals the sum of the patients' positive balances,
+ * and a patient in credit owes nothing in any bucket (the credit itself
+ * is not aged). */
+typedef struct aging_item {
+	int64_t days, cents;
+} aging_item;
+
+static void aging_patient(aging_item *items, size_t n, int64_t buckets[4])
+{
+	int64_t credit = 0;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].cents < 0)
+			credit -= items[i].cents;
+	/* Oldest first: the rows come ordered by date. */
+	for (size_t i = 0; i < n; i++) {
+		int64_t owed = items[i].cents;
+		if (owed <= 0)
+			continue;
+		int64_t used = credit < owed ? credit : owed;
+		owed -= used;
+		credit -= used;
+		if (owed > 0) {
+			int64_t d = items[i].days;
+			buckets[d <= 30 ? 0 : d <= 60 ? 1 : d <= 90 ? 2 : 3] += owed;
+		}
+	}
+}
+
+int emr_aging(emr_db *db, int64_t buckets[4])
+{
+	for (int i = 0; i < 4; i++)
+		buckets[i] = 0;
+	char now[32];
+	emr_now_instant(now);
+	sqlite3_stmt *st = emr_db_stmt(
+		db, "SELECT patient_id, CAST(julianday(date(?1, 'localtime')) - julianday(day) AS INTEGER), cents FROM ("
+		    "SELECT i.patient_id, i.service_date AS day, 0 AS k, i.id AS id, "
+		    "i.total_cents + coalesce((SELECT sum(l.amount_cents) FROM ledger l WHERE l.invoice_id = i.id "
+		    "AND l.kind <> 'charge'), 0) AS cents FROM invoices i "
+		    "UNION ALL SELECT patient_id, date(posted_at, 'localtime'), 1, id, amount_cents FROM ledger "
+		    "WHERE invoice_id IS NULL) ORDER BY patient_id, day, k, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	aging_item *items = NULL;
+	size_t n = 0, cap = 0;
+	int64_t pid = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t p = sqlite3_column_int64(st, 0);
+		if (p != pid) {
+			aging_patient(items, n, buckets);
+			n = 0;
+			pid = p;
+		}
+		aging_item *it = GROW(items, n, cap);
+		it->days = sqlite3_column_int64(st, 1);
+		it->cents = sqlite3_column_int64(st, 2);
+	}
+	aging_patient(items, n, buckets);
+	free(items);
+	if (rc != SQLITE_DONE)
+		return emr_db_fail(db, "aging the invoices");
+	return 0;
+}
 
 void emr_fees_free(emr_fees *list)
 {

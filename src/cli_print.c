@@ -1,4 +1,4 @@
-/* cli_print: `emr print note|visit|summary|rx ID [--format F] [-o FILE]`. */
+/* cli_print: `emr print note|visit|summary|rx|invoice ID [--format F] [-o FILE]`. */
 #include "emr/cli.h"
 
 #include "emr/patient.h"
@@ -11,13 +11,15 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"print note|visit|summary|rx ID [--format text|md|html|pdf] [-o FILE]\n"
+	"print note|visit|summary|rx|invoice ID [--format text|md|html|pdf] [-o FILE]\n"
 	"\n"
 	"Prints, to standard output or with -o to FILE (created with mode 0600):\n"
 	"  note ID          a visit note (its note id) with its addenda\n"
 	"  visit ID         a visit (its visit id): the note, vital signs and orders\n"
 	"  summary PATIENT  a health summary for the patient to keep (MRN or id)\n"
 	"  rx ID            a prescription (the medication's id)\n"
+	"  invoice ID       an invoice as a superbill (12 or INV-000012): diagnoses,\n"
+	"                   procedures, payments and the balance\n"
 	"\n"
 	"Formats: text (80 columns, for lpr; the default), md (Markdown), html (one\n"
 	"self-contained file with a print style sheet) and pdf (typeset by groff,\n"
@@ -41,19 +43,20 @@ int emr_cmd_print(emr_cli *cli, int argc, char **argv)
 	if (prc < 0)
 		return EMR_EXIT_USAGE;
 	if (npos < 1)
-		return emr_cli_usage(cli, "print", "say what to print: note, visit, summary or rx");
+		return emr_cli_usage(cli, "print", "say what to print: note, visit, summary, rx or invoice");
 	static const struct { const char *name; emr_print_kind kind; const char *what; } kinds[] = {
 		{"note", EMR_PRINT_NOTE, "note"},
 		{"visit", EMR_PRINT_VISIT, "visit"},
 		{"summary", EMR_PRINT_SUMMARY, "patient"},
 		{"rx", EMR_PRINT_RX, "medication"},
+		{"invoice", EMR_PRINT_INVOICE, "invoice"},
 	};
 	int k = -1;
 	for (size_t i = 0; i < EMR_ARRAY_LEN(kinds); i++)
 		if (strcmp(pos[0], kinds[i].name) == 0)
 			k = (int)i;
 	if (k < 0)
-		return emr_cli_usage(cli, "print", "\"%s\": print note, visit, summary or rx", pos[0]);
+		return emr_cli_usage(cli, "print", "\"%s\": print note, visit, summary, rx or invoice", pos[0]);
 	if (npos < 2)
 		return emr_cli_usage(cli, "print", "print %s needs the %s's %s", pos[0], kinds[k].what,
 		                     kinds[k].kind == EMR_PRINT_SUMMARY ? "MRN or id" : "id");
@@ -89,7 +92,8 @@ int emr_cmd_print(emr_cli *cli, int argc, char **argv)
 			return EMR_EXIT_FAIL;
 		}
 		id = p.id;
-	} else if (!emr_cli_parse_id(pos[1], &id)) {
+	} else if (!emr_cli_parse_id(kinds[k].kind == EMR_PRINT_INVOICE && strncmp(pos[1], "INV-", 4) == 0
+	                                     ? pos[1] + 4 : pos[1], &id)) {
 		emr_cli_error(cli, "print: \"%s\" is not a %s id", pos[1], kinds[k].what);
 		return EMR_EXIT_FAIL;
 	}

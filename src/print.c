@@ -1,4 +1,5 @@
-/* print: notes, visits, patient summaries and prescriptions on paper.
+/* print: notes, visits, patient summaries, prescriptions and invoices
+ * (superbills) on paper.
  *
  * A printout is built once, format-free: a title, the patient, and a
  * list of parts, each Markdown.  Parts this file writes quote database
@@ -13,6 +14,7 @@
 #include "emr/print.h"
 
 #include "emr/audit.h"
+#include "emr/billing.h"
 #include "emr/chart.h"
 #include "emr/clinical.h"
 #include "emr/markdown.h"
@@ -1006,6 +1008,254 @@ static int build_rx(emr_db *db, int64_t id, printout *p)
 	return 0;
 }
 
+/* ------------------------------------------------------------ invoice */
+
+/* The superbill's tables are indented code blocks of fixed columns, so
+ * every format keeps money right-aligned (text, HTML <pre>, groff CR).
+ * Lines are at most INV_WIDTH columns: with the text renderer's 2-column
+ * indent of code blocks they fit 80.  Database text reaches them only
+ * through inv_cell(), which strips control characters; an indented code
+ * block has no closing fence that text could imitate. */
+#define INV_WIDTH 76
+#define INV_AMOUNT 12  /* the amount column, right-aligned, at the end */
+
+/* 125050 -> "1,250.50" */
+static void money_text(int64_t cents, char *buf, size_t n)
+{
+	char raw[32];
+	emr_money_format(cents, raw, sizeof raw);
+	const char *digits = raw[0] == '-' ? raw + 1 : raw;
+	size_t whole = strcspn(digits, ".");
+	emr_sb sb = EMR_SB_INIT;
+	if (raw[0] == '-')
+		emr_sb_putc(&sb, '-');
+	for (size_t i = 0; i < whole; i++) {
+		if (i && (whole - i) % 3 == 0)
+			emr_sb_putc(&sb, ',');
+		emr_sb_putc(&sb, digits[i]);
+	}
+	emr_sb_append(&sb, digits + whole);
+	snprintf(buf, n, "%s", emr_sb_str(&sb));
+	emr_sb_free(&sb);
+}
+
+/* Appends s (one clean line) padded with spaces to width columns. */
+static void inv_pad(emr_sb *sb, const char *s, int width, bool right)
+{
+	int w = emr_display_width(s);
+	if (right)
+		emr_sb_printf(sb, "%*s", w < width ? width - w : 0, "");
+	emr_sb_append(sb, s);
+	if (!right)
+		emr_sb_printf(sb, "%*s", w < width ? width - w : 0, "");
+}
+
+/* Database text made safe for one table cell: no control characters, no
+ * tabs or newlines. */
+static char *inv_cell(const char *s)
+{
+	char *flat = emr_xstrdup(s ? s : "");
+	for (char *p = flat; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	char *clean = emr_sanitize_dup(flat, false);
+	free(flat);
+	return clean;
+}
+
+/* The next piece of *s that fits width columns, broken after a space or
+ * a comma when it can be; *s moves past it.  Returns its length. */
+static size_t inv_take(const char **s, int width)
+{
+	while (**s == ' ')
+		(*s)++;
+	size_t fit = emr_utf8_prefix_for_width(*s, width, NULL);
+	size_t len = strlen(*s);
+	if (fit < len) {
+		size_t brk = fit;
+		while (brk > 0 && (*s)[brk - 1] != ' ' && (*s)[brk - 1] != ',')
+			brk--;
+		if (brk > 0)
+			fit = brk;
+		else if (fit == 0) /* a character wider than the column */
+			fit = 1;
+		while (fit < len && ((*s)[fit] & 0xC0) == 0x80)
+			fit++;
+	}
+	size_t n = fit;
+	*s += fit;
+	return n;
+}
+
+/* One table row: cells[i] in a column of widths[i] columns (negative =
+ * right-aligned), separated by two spaces; long cells wrap onto
+ * continuation lines in their own column.  Every line starts with the
+ * 4 spaces of an indented code block. */
+static void inv_row(emr_sb *sb, const char *const *cells, const int *widths, size_t n)
+{
+	char *clean[8];
+	const char *at[8];
+	for (size_t i = 0; i < n; i++) {
+		clean[i] = inv_cell(cells[i]);
+		at[i] = clean[i];
+	}
+	bool more = true;
+	while (more) {
+		emr_sb line = EMR_SB_INIT;
+		more = false;
+		for (size_t i = 0; i < n; i++) {
+			int w = widths[i] < 0 ? -widths[i] : widths[i];
+			size_t len = inv_take(&at[i], w);
+			char *piece = emr_xmalloc(len + 1);
+			memcpy(piece, at[i] - len, len);
+			piece[len] = '\0';
+			while (len && piece[len - 1] == ' ')
+				piece[--len] = '\0';
+			if (i)
+				emr_sb_append(&line, "  ");
+			inv_pad(&line, piece, w, widths[i] < 0);
+			free(piece);
+			while (*at[i] == ' ')
+				at[i]++;
+			if (*at[i])
+				more = true;
+		}
+		/* No trailing blanks. */
+		size_t l = line.len;
+		while (l && line.buf[l - 1] == ' ')
+			l--;
+		emr_sb_append(sb, "    ");
+		emr_sb_appendn(sb, emr_sb_str(&line), l);
+		emr_sb_putc(sb, '\n');
+		emr_sb_free(&line);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(clean[i]);
+}
+
+/* "label ... amount" lines under the amount column. */
+static void inv_sum_line(emr_sb *sb, const char *label, int64_t cents)
+{
+	char m[40];
+	money_text(cents, m, sizeof m);
+	const char *cells[2] = {label, m};
+	const int widths[2] = {-(INV_WIDTH - INV_AMOUNT - 2), -INV_AMOUNT};
+	inv_row(sb, cells, widths, 2);
+}
+
+static void icd10_dotted(const char *code, char *buf, size_t n)
+{
+	if (strlen(code) > 3)
+		snprintf(buf, n, "%.3s.%s", code, code + 3);
+	else
+		snprintf(buf, n, "%s", code);
+}
+
+static int build_invoice(emr_db *db, int64_t id, printout *p)
+{
+	emr_invoice inv;
+	if (emr_invoice_get(db, id, &inv) != 0)
+		return -1;
+	if (emr_patient_get(db, inv.patient_id, &p->patient) != 0) {
+		emr_invoice_free(&inv);
+		return -1;
+	}
+	snprintf(p->title, sizeof p->title, "Invoice %s", inv.number);
+	p->entity = "invoices";
+	p->entity_id = id;
+
+	emr_sb sb = EMR_SB_INIT;
+	md_banner(&sb, p);
+	char issued[48], visit[32];
+	local_time(inv.issued_at, issued, sizeof issued);
+	md_field(&sb, "Invoice", inv.number);
+	emr_sb_append(&sb, "\\\n");
+	md_field(&sb, "Issued", issued);
+	emr_sb_append(&sb, "\\\n");
+	md_field(&sb, "Date of service", inv.service_date);
+	snprintf(visit, sizeof visit, " (visit %lld)", (long long)inv.encounter_id);
+	md_text(&sb, visit);
+	emr_sb_append(&sb, "\n\n## Billing provider\n\n");
+	md_field(&sb, "Practice", inv.practice);
+	if (*inv.practice_address) {
+		emr_sb_append(&sb, "\\\n");
+		md_field(&sb, "Address", inv.practice_address);
+	}
+	if (*inv.practice_phone) {
+		emr_sb_append(&sb, "\\\n");
+		md_field(&sb, "Phone", inv.practice_phone);
+	}
+	emr_sb_append(&sb, "\\\n");
+	md_field(&sb, "Practice NPI", *inv.practice_npi ? inv.practice_npi : "not on file");
+	emr_sb_append(&sb, "\\\n");
+	md_field(&sb, "Rendering provider", *inv.provider ? inv.provider : "not on file");
+	emr_sb_append(&sb, "\\\n");
+	md_field(&sb, "Provider NPI", *inv.provider_npi ? inv.provider_npi : "not on file");
+
+	emr_sb_append(&sb, "\n\n## Diagnoses\n\n");
+	if (!inv.ndx) {
+		emr_sb_append(&sb, "None recorded.\n");
+	} else {
+		static const int w[3] = {-4, 8, INV_WIDTH - 4 - 8 - 4};
+		const char *head[3] = {"RANK", "ICD-10", "DESCRIPTION"};
+		inv_row(&sb, head, w, 3);
+		for (size_t i = 0; i < inv.ndx; i++) {
+			char rank[16], code[16];
+			snprintf(rank, sizeof rank, "%d", inv.dx[i].rank);
+			icd10_dotted(inv.dx[i].icd10, code, sizeof code);
+			const char *cells[3] = {rank, code, inv.dx[i].description};
+			inv_row(&sb, cells, w, 3);
+		}
+	}
+
+	emr_sb_append(&sb, "\n## Procedures\n\n");
+	/* CODE MODIFIERS UNITS DX DESCRIPTION AMOUNT, five gaps of 2: the
+	 * description gets what is left of INV_WIDTH (27).  Four modifiers
+	 * (11 characters) wrap after a comma. */
+	static const int pw[6] = {5, 9, -5, 6, INV_WIDTH - 5 - 9 - 5 - 6 - INV_AMOUNT - 10, -INV_AMOUNT};
+	const char *phead[6] = {"CODE", "MODIFIERS", "UNITS", "DX", "DESCRIPTION", "AMOUNT"};
+	inv_row(&sb, phead, pw, 6);
+	for (size_t i = 0; i < inv.nlines; i++) {
+		const emr_charge *c = &inv.lines[i];
+		char units[16], amount[40];
+		snprintf(units, sizeof units, "%d", c->units);
+		money_text(c->amount_cents, amount, sizeof amount);
+		const char *cells[6] = {c->code, c->modifiers, units, c->dx_pointers, c->description, amount};
+		inv_row(&sb, cells, pw, 6);
+	}
+	emr_sb_printf(&sb, "    %*s", INV_WIDTH - INV_AMOUNT, "");
+	for (int i = 0; i < INV_AMOUNT; i++)
+		emr_sb_putc(&sb, '-');
+	emr_sb_putc(&sb, '\n');
+	inv_sum_line(&sb, "Total", inv.total_cents);
+
+	emr_sb_append(&sb, "\n## Payments and adjustments\n\n");
+	int64_t applied = 0;
+	if (!inv.nentries) {
+		emr_sb_append(&sb, "None applied to this invoice.\n");
+	} else {
+		static const int lw[5] = {10, 10, 9, INV_WIDTH - 10 - 10 - 9 - INV_AMOUNT - 8, -INV_AMOUNT};
+		const char *lhead[5] = {"DATE", "KIND", "METHOD", "REFERENCE", "AMOUNT"};
+		inv_row(&sb, lhead, lw, 5);
+		for (size_t i = 0; i < inv.nentries; i++) {
+			const emr_ledger_entry *e = &inv.entries[i];
+			char amount[40], ref[320];
+			money_text(e->amount_cents, amount, sizeof amount);
+			snprintf(ref, sizeof ref, "%s%s%s", e->reference, *e->reference && *e->memo ? " " : "", e->memo);
+			const char *cells[5] = {e->date, e->kind, e->method, ref, amount};
+			inv_row(&sb, cells, lw, 5);
+			applied += e->amount_cents;
+		}
+	}
+	emr_sb_append(&sb, "\n## Balance\n\n");
+	inv_sum_line(&sb, "Total charges", inv.total_cents);
+	inv_sum_line(&sb, "Payments and adjustments", applied);
+	inv_sum_line(&sb, "Balance due", inv.balance_cents);
+	add_sb(p, &sb);
+	emr_invoice_free(&inv);
+	return 0;
+}
+
 /* ------------------------------------------------------------- formats */
 
 /* The letterhead: the practice's own text, else its name, address and
@@ -1455,20 +1705,27 @@ static int render_pdf(emr_db *db, const printout *p, emr_sb *out)
 
 /* --------------------------------------------------------------- print */
 
-static const char *const kind_names[] = {"note", "visit", "summary", "rx"};
+static const char *const kind_names[] = {"note", "visit", "summary", "rx", "invoice"};
 static const char *const format_names[] = {"text", "md", "html", "pdf"};
 
 int emr_print(emr_db *db, emr_print_kind kind, int64_t id, emr_print_format fmt, FILE *out)
 {
-	if ((unsigned)kind > EMR_PRINT_RX || (unsigned)fmt > EMR_PRINT_PDF) {
+	if ((unsigned)kind > EMR_PRINT_INVOICE || (unsigned)fmt > EMR_PRINT_PDF) {
 		emr_db_set_error(db, "unknown printout or format");
 		return -1;
 	}
 	char what[64];
 	snprintf(what, sizeof what, "print %s %lld", kind_names[kind], (long long)id);
-	if (emr_permit(db, EMR_PERM_CLINICAL_READ, what) != 0 ||
-	    ((kind == EMR_PRINT_NOTE || kind == EMR_PRINT_VISIT) && emr_permit(db, EMR_PERM_NOTE_READ, what) != 0))
+	/* A superbill is what the front desk hands over at checkout: it
+	 * needs the right to read what is owed, not the chart. */
+	if (kind == EMR_PRINT_INVOICE) {
+		if (emr_permit(db, EMR_PERM_PAYMENT, what) != 0)
+			return -1;
+	} else if (emr_permit(db, EMR_PERM_CLINICAL_READ, what) != 0 ||
+	           ((kind == EMR_PRINT_NOTE || kind == EMR_PRINT_VISIT) &&
+	            emr_permit(db, EMR_PERM_NOTE_READ, what) != 0)) {
 		return -1;
+	}
 	printout p = {0};
 	if (emr_practice_get(db, &p.practice) != 0)
 		return -1;
@@ -1477,7 +1734,8 @@ int emr_print(emr_db *db, emr_print_kind kind, int64_t id, emr_print_format fmt,
 	case EMR_PRINT_NOTE: rc = build_note(db, id, &p); break;
 	case EMR_PRINT_VISIT: rc = build_visit(db, id, &p); break;
 	case EMR_PRINT_SUMMARY: rc = build_summary(db, id, &p); break;
-	default: rc = build_rx(db, id, &p); break;
+	case EMR_PRINT_RX: rc = build_rx(db, id, &p); break;
+	default: rc = build_invoice(db, id, &p); break;
 	}
 	emr_sb doc = EMR_SB_INIT;
 	if (rc == 0) {

@@ -43,6 +43,11 @@ int emr_adjustment_post(emr_db *db, int64_t patient_id, int64_t amount_cents, co
 
 /* A/R by invoice age at emr_now: each invoice's open amount (total plus
  * ledger entries naming it) into 0-30, 31-60, 61-90, over 90 days. */
+/* Unapplied credits (payments and adjustments naming no invoice, and
+ * invoices paid beyond their total) reduce the patient's oldest amounts
+ * first (FIFO); unapplied debits age from their posting date.  The total
+ * of the buckets is the sum of the positive patient balances (the full
+ * rule is in billing.c). */
 int emr_aging(emr_db *db, int64_t buckets[4]);
 
 /* ------------------------------------------------------------ reading

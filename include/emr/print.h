@@ -1,4 +1,5 @@
-/* print: printouts of notes, visits, patient summaries and prescriptions,
+/* print: printouts of notes, visits, patient summaries, prescriptions and
+ * invoices (superbills),
  * as 80-column text (for lpr), Markdown, self-contained HTML with a print
  * stylesheet, or PDF typeset by groff with the practice letterhead and the
  * patient's name, date of birth and "page N of M" on every page.
@@ -17,6 +18,7 @@ typedef enum emr_print_kind {
 	EMR_PRINT_VISIT,      /* id = encounter id: note, that visit's vitals and orders */
 	EMR_PRINT_SUMMARY,    /* id = patient id: problems, meds, allergies, immunizations, recent results */
 	EMR_PRINT_RX,         /* id = medication id: a US prescription */
+	EMR_PRINT_INVOICE,    /* id = invoice id: the superbill (needs the PAYMENT permission, not clinical) */
 } emr_print_kind;
 
 typedef enum emr_print_format { EMR_PRINT_TEXT, EMR_PRINT_MD, EMR_PRINT_HTML, EMR_PRINT_PDF } emr_print_format;

@@ -462,3 +462,51 @@ Test(billing, refund_only_within_the_credit)
 	cr_assert_neq(emr_refund_post(env.db, pid, 1, "cash", "", 0), 0);
 	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM ledger WHERE kind = 'refund' AND amount_cents > 0"), 2);
 }
+
+Test(billing, aging_applies_unapplied_payments_to_the_oldest_first)
+{
+	static const char *when[] = {"2026-11-20T15:00:00Z", "2026-10-10T15:00:00Z", "2026-09-10T15:00:00Z",
+	                             "2026-05-01T15:00:00Z"};
+	for (int i = 0; i < 4; i++) {
+		setenv("EMR_NOW", when[i], 1);
+		billed_visit();
+	}
+	/* 200.00 paid at the counter without naming an invoice: the over-90
+	 * invoice (125.50) is paid off, then 74.50 of the 61-90 one. */
+	setenv("EMR_NOW", TEST_NOW, 1);
+	cr_assert_eq(emr_payment_post(env.db, pid, 20000, "cash", "", 0, false), 0, "%s", emr_db_error(env.db));
+	int64_t b[4];
+	cr_assert_eq(emr_aging(env.db, b), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(b[3], 0);
+	cr_assert_eq(b[2], 12550 - 7450);
+	cr_assert_eq(b[1], 12550);
+	cr_assert_eq(b[0], 12550);
+	cr_assert_eq(b[0] + b[1] + b[2] + b[3], balance());
+
+	/* A second patient in credit adds nothing, and takes nothing from
+	 * the first. */
+	emr_patient q = {0};
+	strcpy(q.given, "Rui");
+	strcpy(q.family, "Costa");
+	strcpy(q.dob, "1990-01-01");
+	strcpy(q.sex, "male");
+	cr_assert_eq(emr_patient_add(env.db, &q), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_payment_post(env.db, q.id, 5000, "card", "", 0, true), 0, "%s", emr_db_error(env.db));
+	/* An invoice overpaid on itself is a credit against the others. */
+	int64_t over = billed_visit();
+	cr_assert_eq(emr_payment_post(env.db, pid, 12550 + 1000, "card", "", over, false), 0, "%s",
+	             emr_db_error(env.db));
+	/* An upward adjustment naming no invoice is owed from today. */
+	cr_assert_eq(emr_adjustment_post(env.db, pid, 300, "returned check fee", 0), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_aging(env.db, b), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(b[3], 0);
+	cr_assert_eq(b[2], 12550 - 7450 - 1000);
+	cr_assert_eq(b[1], 12550);
+	cr_assert_eq(b[0], 12550 + 300);
+	cr_assert_eq(b[0] + b[1] + b[2] + b[3], balance());
+
+	/* Paid in full and beyond: nothing is aged. */
+	cr_assert_eq(emr_payment_post(env.db, pid, balance() + 100, "card", "", 0, true), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_aging(env.db, b), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(b[0] + b[1] + b[2] + b[3], 0);
+}
