@@ -3517,6 +3517,126 @@ static int resume_note_index(gen *g, char *trigger)
 	return rc;
 }
 
+/* ========================================================== billing */
+
+/* The demo's fee schedule: the E/M and preventive codes its visits use,
+ * at round fees in the range of US office prices (a practice sets its
+ * own; these only have to look plausible). */
+static const char demo_fees[] =
+	"INSERT INTO fee_schedule(code, code_system, description, fee_cents) VALUES"
+	" ('99203', 'CPT', 'Office visit, new patient, low complexity', 17000),"
+	" ('99213', 'CPT', 'Office visit, established patient, low complexity', 12500),"
+	" ('99214', 'CPT', 'Office visit, established patient, moderate complexity', 18000),"
+	" ('99391', 'CPT', 'Preventive visit, established, infant under 1 year', 19000),"
+	" ('99392', 'CPT', 'Preventive visit, established, age 1-4', 20000),"
+	" ('99393', 'CPT', 'Preventive visit, established, age 5-11', 20000),"
+	" ('99394', 'CPT', 'Preventive visit, established, age 12-17', 21000),"
+	" ('99395', 'CPT', 'Preventive visit, established, age 18-39', 21000),"
+	" ('99396', 'CPT', 'Preventive visit, established, age 40-64', 22000),"
+	" ('99397', 'CPT', 'Preventive visit, established, age 65 and over', 24000),"
+	" ('36415', 'CPT', 'Collection of venous blood by venipuncture', 1500),"
+	" ('90471', 'CPT', 'Immunization administration, first vaccine', 3000)";
+
+/* Charges for the finished visits of the last 120 days: a preventive
+ * code by age (CPT 99391-99397) when the first diagnosis is a Z00
+ * health check, else 99214 with two or more diagnoses and 99213 with one;
+ * venipuncture when labs were drawn; vaccine administration when a
+ * vaccine was given (pointing at its Z23 diagnosis). */
+static const char demo_charges[] =
+	"WITH v AS (SELECT e.id, e.end_at, p.dob, date(e.start_at, 'localtime') AS d,"
+	"  (SELECT icd10 FROM encounter_diagnoses x WHERE x.encounter_id = e.id AND x.rank = 1) AS dx1,"
+	"  (SELECT count(*) FROM encounter_diagnoses x WHERE x.encounter_id = e.id) AS ndx"
+	"  FROM encounters e JOIN patients p ON p.id = e.patient_id"
+	"  WHERE e.status = 'finished' AND e.start_at >= ?1 AND e.end_at <= ?2),"
+	" a AS (SELECT *, (strftime('%Y', d) - strftime('%Y', dob)) - (strftime('%m-%d', d) < strftime('%m-%d', dob))"
+	"  AS age FROM v WHERE ndx > 0)"
+	" INSERT INTO charges(encounter_id, code, units, fee_cents, dx_pointers, created_at)"
+	" SELECT a.id, c.code, 1, f.fee_cents, '1', a.end_at FROM a"
+	" JOIN (SELECT a.id AS eid, CASE WHEN a.dx1 GLOB 'Z00*' THEN CASE WHEN age < 1 THEN '99391'"
+	"  WHEN age < 5 THEN '99392' WHEN age < 12 THEN '99393' WHEN age < 18 THEN '99394' WHEN age < 40 THEN '99395'"
+	"  WHEN age < 65 THEN '99396' ELSE '99397' END WHEN ndx >= 2 THEN '99214' ELSE '99213' END AS code FROM a) c"
+	"  ON c.eid = a.id JOIN fee_schedule f ON f.code = c.code"
+	" UNION ALL SELECT a.id, '36415', 1, 1500, '1', a.end_at FROM a"
+	"  WHERE EXISTS (SELECT 1 FROM observations o JOIN loinc l ON l.code = o.loinc"
+	"  WHERE o.encounter_id = a.id AND l.kind = 'lab')"
+	" UNION ALL SELECT a.id, '90471', 1, 3000,"
+	"  (SELECT CAST(rank AS TEXT) FROM encounter_diagnoses x WHERE x.encounter_id = a.id AND x.icd10 = 'Z23'), a.end_at"
+	"  FROM a WHERE EXISTS (SELECT 1 FROM encounter_diagnoses x WHERE x.encounter_id = a.id AND x.icd10 = 'Z23')"
+	"  AND EXISTS (SELECT 1 FROM immunizations i WHERE i.encounter_id = a.id)"
+	" ORDER BY 1, 2";
+
+/* One invoice per charged visit, issued the day after it, numbered as
+ * emr_invoice_issue numbers them (INV- and the row id), with the
+ * ledger's charge entry; as if the biller had run `emr invoice issue`. */
+static const char demo_invoices[] =
+	"INSERT INTO invoices(patient_id, encounter_id, number, service_date, total_cents, issued_at, issued_by)"
+	" SELECT e.patient_id, e.id, printf('INV-%06d', row_number() OVER (ORDER BY e.id)),"
+	"  date(e.start_at, 'localtime'), sum(c.fee_cents * c.units),"
+	"  min(strftime('%Y-%m-%dT%H:%M:%SZ', e.end_at, '+1 day'), ?1), ?2"
+	" FROM encounters e JOIN charges c ON c.encounter_id = e.id AND c.status = 'open'"
+	" GROUP BY e.id ORDER BY e.id;"
+	"UPDATE charges SET status = 'invoiced',"
+	" invoice_id = (SELECT i.id FROM invoices i WHERE i.encounter_id = charges.encounter_id)"
+	" WHERE status = 'open';"
+	"INSERT INTO ledger(patient_id, invoice_id, kind, amount_cents, reference, memo, posted_at, posted_by)"
+	" SELECT patient_id, id, 'charge', total_cents, number, 'invoice', issued_at, issued_by FROM invoices ORDER BY id";
+
+/* Payments, spread so that A/R aging has something in every bucket: by
+ * a hash of the invoice id, about half are paid in full (insurance or
+ * card, 5 to 24 days after issue), a fifth get a $25.00 copay at the
+ * desk the day of issue, and the rest are still open. */
+static const char demo_payments[] =
+	"WITH i AS (SELECT id, patient_id, total_cents, issued_at, issued_by, (id * 2654435761) % 100 AS h FROM invoices),"
+	" p AS (SELECT *, CASE WHEN h < 55 THEN total_cents WHEN h < 75 THEN min(2500, total_cents) ELSE 0 END AS paid,"
+	"  CASE WHEN h < 55 THEN strftime('%Y-%m-%dT%H:%M:%SZ', issued_at, '+' || (5 + h % 20) || ' days')"
+	"  ELSE issued_at END AS at FROM i)"
+	" INSERT INTO ledger(patient_id, invoice_id, kind, amount_cents, method, reference, memo, posted_at, posted_by)"
+	" SELECT patient_id, id, 'payment', -paid, CASE WHEN h < 55 AND h % 2 = 0 THEN 'insurance' ELSE 'card' END,"
+	"  CASE WHEN h < 55 AND h % 2 = 0 THEN printf('ERA-%07d', id) ELSE printf('AUTH-%06d', id * 7919 % 1000000) END,"
+	"  CASE WHEN h < 55 THEN 'paid in full' ELSE 'copay' END, at, issued_by"
+	" FROM p WHERE paid > 0 AND at <= ?1 ORDER BY at, id";
+
+/* Runs one statement of the billing pass with the bound instants. */
+static int billing_step(gen *g, const char *sql, const char *a, const char *b, int64_t user, const char *doing)
+{
+	sqlite3 *conn = emr_db_sqlite(g->db);
+	const char *tail = sql;
+	while (tail && *tail) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(conn, tail, -1, &st, &tail) != SQLITE_OK)
+			return emr_db_fail(g->db, doing);
+		if (!st)
+			break;
+		for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+			const char *name = sqlite3_bind_parameter_name(st, i);
+			if (name && strcmp(name, "?1") == 0)
+				sqlite3_bind_text(st, i, a, -1, SQLITE_STATIC);
+			else if (name && strcmp(name, "?2") == 0 && b)
+				sqlite3_bind_text(st, i, b, -1, SQLITE_STATIC);
+			else if (name && strcmp(name, "?2") == 0)
+				sqlite3_bind_int64(st, i, user);
+		}
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return emr_db_fail(g->db, doing);
+	}
+	return 0;
+}
+
+/* The billing of the last four months, so the billing pane, the reports
+ * and the reconciliation tests have real money to add up. */
+static int write_billing(gen *g)
+{
+	char from[EMR_INSTANT_LEN];
+	emr_instant_format(g->now - 120L * 86400, from);
+	if (exec(g, demo_fees, "demo: the fee schedule") != 0 ||
+	    billing_step(g, demo_charges, from, g->now_s, 0, "demo: charging the visits") != 0 ||
+	    billing_step(g, demo_invoices, g->now_s, NULL, g->physician, "demo: issuing invoices") != 0)
+		return -1;
+	return billing_step(g, demo_payments, g->now_s, NULL, 0, "demo: posting payments");
+}
+
 static int generate(gen *g, long n)
 {
 	char *trigger;
@@ -3533,6 +3653,8 @@ static int generate(gen *g, long n)
 	free(p);
 	if (rc == 0)
 		rc = flush_all(g);
+	if (rc == 0)
+		rc = write_billing(g);
 	int rc2 = resume_note_index(g, trigger);
 	rc = rc ? rc : rc2;
 	if (rc == 0) {
