@@ -37,6 +37,9 @@ static bool role_allows(const char *role, emr_perm p)
 		return p == EMR_PERM_DEMOGRAPHICS || p == EMR_PERM_SCHEDULE || p == EMR_PERM_CLINICAL_READ ||
 		       p == EMR_PERM_CLINICAL_WRITE || p == EMR_PERM_NOTE_READ || p == EMR_PERM_NOTE_WRITE ||
 		       p == EMR_PERM_NOTE_SIGN;
+	/* The front desk books appointments and, at checkout, takes payments:
+	 * PAYMENT also reads what is owed (balance, statement, invoices and
+	 * their printout), never the chart or its notes. */
 	if (strcmp(role, "frontdesk") == 0)
 		return p == EMR_PERM_DEMOGRAPHICS || p == EMR_PERM_SCHEDULE || p == EMR_PERM_PAYMENT;
 	if (strcmp(role, "biller") == 0)
@@ -70,7 +73,7 @@ static const char *perm_phrase(emr_perm p)
 	case EMR_PERM_BILLING: return "bill";
 	case EMR_PERM_SCHEDULE: return "change the schedule";
 	case EMR_PERM_ADMIN: return "administer users, codes or shared templates";
-	case EMR_PERM_PAYMENT: return "take payments";
+	case EMR_PERM_PAYMENT: return "take payments or read balances, statements and invoices";
 	}
 	return "do that";
 }

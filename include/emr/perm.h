@@ -6,8 +6,9 @@
  *              and write); may sign only notes they authored; cannot
  *              prescribe (a prescription needs a physician: emr has no
  *              nurse-practitioner role), bill or administer
- *   frontdesk  demographics and the schedule only
- *   biller     demographics and billing only
+ *   frontdesk  demographics, the schedule, and payments: takes them and
+ *              reads balances, statements and invoices (PAYMENT)
+ *   biller     demographics and billing (charges, invoices, refunds)
  *
  * No acting user (actor id 0) is allowed everything: that only happens
  * while a practice is being created (emr init, emr_practice_create) and
@@ -39,7 +40,7 @@ typedef enum emr_perm {
 	EMR_PERM_BILLING,
 	EMR_PERM_SCHEDULE,
 	EMR_PERM_ADMIN,          /* users, codes import, shared templates */
-	EMR_PERM_PAYMENT,        /* take a payment: billing, and the front desk */
+	EMR_PERM_PAYMENT,        /* take a payment, read balances/statements/invoices: billing, and the front desk */
 } emr_perm;
 
 /* 0 when the acting user's role allows p; else -1 with the error set and
