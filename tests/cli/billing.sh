@@ -89,8 +89,8 @@ run pay E000001 50 --method card --invoice 1 --reference 1234
 expect "pay" 0 "balance 100.50"
 run pay E000001 5 --method bitcoin
 expect "unknown method refused" 1 "" "cash, card, check or insurance"
-run adjust E000001 --reason "courtesy" --invoice INV-000001 -- -10.25
-expect "adjust" 0 "balance 90.25"
+run adjust E000001 -10.25 --reason "courtesy" --invoice INV-000001
+expect "adjust: a negative amount needs no --" 0 "balance 90.25"
 run pay E000001 100 --method check --allow-credit
 expect "credit after confirmation" 0 "balance -9.75 (credit)"
 run balance E000001
@@ -107,6 +107,50 @@ assert rows[-1]['balance'] == '-9.75', rows[-1]
 PY
 then ok "statement CSV parses back"; else bad "statement CSV parses back"; fi
 
+run invoice list E000001
+expect "invoice list" 0 "INV-000001"
+run invoice list E000001 --open --csv
+expect "invoice list --open: the credit payment named no invoice" 0 "1,INV-000001,1,2026-11-25,150.50,90.25"
+
+# ---------------------------------------------------------------- refunds
+run refund E000001 10.00 --method check
+expect "refund beyond the credit refused" 1 "" "refund 10.00 is more than the credit 9.75"
+run refund E000001 5 --method paypal
+expect "refund with an unknown method refused" 1 "" "cash, card, check or insurance"
+run refund E000001 5
+expect "refund needs --method" 2 "" "expected PATIENT AMOUNT --method M"
+run refund E000001 -5 --method cash
+expect "a negative refund is a usage error" 2 "" "positive amount"
+run refund E000001 5.00 --method check --reference 2002 --invoice INV-000001
+expect "refund within the credit" 0 "refund 5.00 (check) to E000001; balance -4.75 (credit)"
+run refund E000001 4.75 --method cash
+expect "refund the rest" 0 "balance 0.00"
+run refund E000001 0.01 --method cash
+expect "no credit, no refund" 1 "" "no credit to refund: the balance is 0.00"
+[ "$(sql "SELECT count(*) FROM ledger WHERE kind = 'refund' AND amount_cents > 0")" = 2 ] && ok "refunds are positive ledger entries" || bad "refunds are positive ledger entries"
+run balance E000001
+expect "balance after refunds" 0 "balance 0.00"
+
+# ---------------------------------------------------------------- void
+run visit add E000001 --reason "Lab draw"
+expect "second visit" 0 "visit 2 started"
+run dx add 2 --icd10 I10
+run charge add 2 --code 36415
+expect "an open charge" 0 "charge 3: 36415"
+run charge void 3
+expect "charge void" 0 "charge 3 void"
+[ "$(sql "SELECT status FROM charges WHERE id = 3")" = void ] && ok "voided charge is void" || bad "voided charge is void"
+run charge void 3
+expect "void twice refused" 1 "" "already void"
+run charge void 1
+expect "an invoiced charge cannot be voided" 1 "" "charge 1 is on invoice INV-000001: an invoiced charge cannot be voided, post an adjustment instead"
+run charge void 99
+expect "no such charge" 1 "" "no charge 99"
+run charge void x
+expect "charge void needs a number" 2 "" "expected CHARGE"
+run invoice issue 2
+expect "a void charge is not invoiced" 1 "" "no open charges"
+
 # ---------------------------------------------------------------- reports
 run report daysheet --date 2026-11-25 --csv
 expect "daysheet" 0 "date,charges,payments,adjustments,refunds,net"
@@ -114,13 +158,23 @@ printf '%s\n' "$OUT" >"$TMP/day.csv"
 if python3 - "$TMP/day.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline='')))
-assert rows == [{'date': '2026-11-25', 'charges': '150.50', 'payments': '150.00', 'adjustments': '-10.25', 'refunds': '0.00', 'net': '-9.75'}], rows
+assert rows == [{'date': '2026-11-25', 'charges': '150.50', 'payments': '150.00', 'adjustments': '-10.25', 'refunds': '9.75', 'net': '0.00'}], rows
 PY
 then ok "daysheet CSV parses back"; else bad "daysheet CSV parses back"; fi
+# Invoice 1 has 90.25 open on it, but 100.00 was paid without naming it
+# and 9.75 of that refunded: the unapplied 90.25 pays it off (FIFO).
 run report aging --csv
-expect "aging" 0 "0-30,90.25"
+expect "aging: unapplied payments reduce the oldest invoice" 0 "total,0.00"
+run pay E000001 40 --method cash --allow-credit
+expect "a payment naming no invoice, in credit" 0 "balance -40.00 (credit)"
+run charge add 2 --code 99213 --dx 1
+run invoice issue 2
+expect "a second invoice" 0 "INV-000002 issued: total 125.50"
+run report aging --csv
+expect "aging: the credit is applied to the new invoice" 0 "0-30,85.50"
+expect "aging total equals the balance" 0 "total,85.50"
 EMR_NOW=2027-03-01T15:00:00Z run report aging
-expect "aging follows the frozen clock" 0 "over 90  *90.25"
+expect "aging follows the frozen clock" 0 "over 90  *85.50"
 run report workload
 expect "report workload still works" 0 ""
 
@@ -131,5 +185,23 @@ EMR_USER=fran run pay E000001 1 --method cash --allow-credit
 expect "front desk takes a payment" 0 "payment 1.00"
 EMR_USER=fran run charge add 1 --code 99213
 expect "front desk does not bill" 1 "" "cannot bill"
+EMR_USER=fran run balance E000001
+expect "front desk reads the balance" 0 "balance 84.50"
+EMR_USER=fran run statement E000001
+expect "front desk reads the statement" 0 "Balance due: 84.50"
+EMR_USER=fran run invoice show INV-000002
+expect "front desk reads an invoice" 0 "Invoice INV-000002"
+EMR_USER=fran run invoice list E000001 --open
+expect "front desk lists open invoices" 0 "INV-000002"
+EMR_USER=fran run refund E000001 1 --method cash
+expect "front desk does not refund" 1 "" "a front-desk user cannot bill"
+EMR_USER=fran run charge void 3
+expect "front desk does not void charges" 1 "" "a front-desk user cannot bill"
+EMR_USER=fran run note show 1
+expect "front desk does not read notes" 1 "" "a front-desk user cannot read clinical notes"
+run user add nina --name "Nina Nurse" --role nurse
+expect "nurse" 0
+EMR_USER=nina run balance E000001
+expect "a nurse does not read balances" 1 "" "a nurse cannot take payments or read balances"
 
 finish

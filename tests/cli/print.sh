@@ -174,7 +174,7 @@ expect "unknown patient" 1 "" "no such MRN or id"
 run print note 1 --format docx
 expect "unknown format" 2 "" "must be text, md, html or pdf"
 run print letter 1
-expect "unknown printout" 2 "" "print note, visit, summary or rx"
+expect "unknown printout" 2 "" "print note, visit, summary, rx or invoice"
 run print note
 expect "missing id" 2 "" "needs the note's id"
 run print
@@ -210,5 +210,61 @@ vid=$(printf '%s' "$OUT" | sed -n 's/^visit \([0-9]*\) started.*/\1/p')
 run print visit "$vid"
 expect "a visit's same-day vitals are printed" 0 "130/85"
 expect "a visit's same-day prescription is printed" 0 "lisinopril 10 mg"
+
+
+# --------------------------------------------------------------- invoice
+# The superbill: visit 1 billed (the codes come straight into the
+# database: this practice was made with --no-codes).
+sqlite3 "$EMR_DB" "INSERT INTO icd10cm (code, description, first_release, last_release) VALUES
+  ('E119', 'Type 2 diabetes mellitus without complications', 2026, 2026), ('I10', 'Essential (primary) hypertension', 2026, 2026);"
+run fee add 99214 --description "Office visit, moderate complexity" --fee 165
+run fee add 83036 --description "Hemoglobin A1c" --fee 1,012.50
+run dx add 1 --icd10 E11.9
+run dx add 1 --icd10 I10
+run charge add 1 --code 99214 --modifiers 25 --dx 1,2
+run charge add 1 --code 83036 --dx 1
+run invoice issue 1
+expect "an invoice to print" 0 "INV-000001 issued: total 1177.50"
+run pay E000001 77.50 --method card --invoice 1 --reference AUTH9
+expect "a payment on it" 0
+run print invoice 1
+expect "invoice as text" 0 "Invoice INV-000001"
+expect "invoice names the patient" 0 "Patient: García, José"
+expect "invoice has the date of service" 0 "Date of service: 2026-11-20"
+expect "invoice has the provider and NPI" 0 "Provider NPI: 1234567893"
+expect "invoice has the diagnoses" 0 "1  E11.9     Type 2 diabetes mellitus without complications"
+expect "invoice has the procedures" 0 "99214  25             1  1,2     Office visit, moderate"
+expect "invoice has the total, money right-aligned" 0 "Total      1,177.50$"
+expect "invoice has the payment" 0 "card       AUTH9 .*-77.50$"
+expect "invoice has the balance" 0 "Balance due      1,100.00$"
+wide=$(printf '%s\n' "$OUT" | awk '{ if (length($0) > 80) print }' | head -1)
+[ -z "$wide" ] && ok "invoice text is 80 columns at most" || bad "invoice text is 80 columns at most: $wide"
+run print invoice INV-000001 --format md
+expect "invoice as Markdown, by number" 0 "# Invoice INV-000001"
+run print invoice 1 --format html
+expect "invoice as HTML" 0 "<title>Invoice INV-000001"
+expect "invoice HTML has the diagnoses" 0 "Essential (primary) hypertension"
+expect "invoice HTML has the procedures" 0 "83036"
+expect "invoice HTML has the total" 0 "1,177.50"
+run print invoice 1 --format pdf -o "$TMP/inv.pdf"
+expect "invoice as PDF" 0
+t=$(pdf_text "$TMP/inv.pdf")
+printf '%s' "$t" | grep -q "INV-000001" && ok "PDF shows the invoice number" || bad "PDF shows the invoice number"
+printf '%s' "$t" | grep -q "Total *1,177.50" && ok "PDF shows the total" || bad "PDF shows the total"
+printf '%s' "$t" | grep -q "Hemoglobin A1c" && ok "PDF shows the procedures" || bad "PDF shows the procedures"
+run print invoice 99
+expect "no such invoice" 1 "" "no invoice 99"
+run print invoice INV-x
+expect "a bad invoice number" 1 "" "not a invoice id"
+[ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'print' AND entity = 'invoices' AND detail = 'invoice 1 as pdf'")" = 1 ] \
+	&& ok "invoice printouts are audited" || bad "invoice printouts are audited"
+run user add fran --name "Fran Desk" --role frontdesk
+EMR_USER=fran run print invoice 1
+expect "the front desk prints an invoice" 0 "Balance due"
+EMR_USER=fran run print note 1
+expect "but not a note" 1 "" "a front-desk user cannot read"
+run user add nina --name "Nina Nurse" --role nurse
+EMR_USER=nina run print invoice 1
+expect "a nurse does not print invoices" 1 "" "a nurse cannot take payments"
 
 finish

@@ -33,10 +33,17 @@ run note sign 1 --force;                          expect "front desk cannot sign
 run user add eve --name Eve --role physician
 expect "front desk cannot add users" 1 "" "a front-desk user cannot administer"
 [ "$(denied)" = 5 ] && ok "front desk refusals audited" || bad "front desk refusals audited (got $(denied))"
+# At checkout the front desk sees what is owed and takes the payment.
+run balance E000001;                      expect "front desk reads the balance" 0 "balance 0.00"
+run pay E000001 20 --method cash --allow-credit
+expect "front desk takes a payment" 0 "balance -20.00 (credit)"
+run statement E000001;                    expect "front desk reads the statement" 0 "Balance due: -20.00"
+run refund E000001 20 --method cash;      expect "front desk cannot refund" 1 "" "a front-desk user cannot bill"
 
 # ---------------------------------------------------------------- biller
 EMR_USER=bill
 run note show 1;                          expect "biller cannot read notes" 1 "" "a biller cannot read clinical notes"
+run refund E000001 20 --method cash;      expect "biller refunds the credit" 0 "balance 0.00"
 run vital add E000001 --pulse 72;         expect "biller cannot add a vital" 1 "" "a biller cannot change clinical records"
 run user add eve --name Eve --role physician
 expect "biller cannot add users" 1 "" "a biller cannot administer"

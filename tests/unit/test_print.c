@@ -4,6 +4,7 @@
 #include "testlib.h"
 
 #include "emr/audit.h"
+#include "emr/billing.h"
 #include "emr/clinical.h"
 #include "emr/markdown.h"
 #include "emr/print.h"
@@ -345,4 +346,175 @@ Test(print, open_creates_0600_and_refuses_symlinks)
 	errno = 0;
 	cr_assert_null(emr_print_open(link));
 	cr_assert_eq(errno, ELOOP);
+}
+
+/* ---------------------------------------------------------------- invoice */
+
+/* Visit enc billed: I10 and E11.9, 99213-25 and 2 x 36415, 40.00 paid on
+ * the invoice; returns the invoice id. */
+static int64_t invoice_fixture(const char *desc)
+{
+	test_exec(env.db, "INSERT OR IGNORE INTO icd10cm (code, description, first_release, last_release) VALUES "
+	                  "('I10', 'Essential (primary) hypertension', 2026, 2026), "
+	                  "('E119', 'Type 2 diabetes mellitus without complications', 2026, 2026)");
+	test_exec(env.db, "UPDATE practice SET npi = '1987654325'");
+	cr_assert_eq(emr_fee_add(env.db, "99213", NULL, desc, 12550), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_fee_add(env.db, "36415", NULL, "Venipuncture", 1250), 0, "%s", emr_db_error(env.db));
+	int rank;
+	cr_assert_eq(emr_dx_add(env.db, enc, "I10", &rank), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_dx_add(env.db, enc, "E11.9", &rank), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_add(env.db, enc, "99213", "25", 1, "1,2", NULL), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_charge_add(env.db, enc, "36415", "", 2, "2", NULL), 0, "%s", emr_db_error(env.db));
+	int64_t iid;
+	char number[32];
+	cr_assert_eq(emr_invoice_issue(env.db, enc, &iid, number), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_payment_post(env.db, pid, 4000, "card", "AUTH77", iid, false), 0, "%s", emr_db_error(env.db));
+	return iid;
+}
+
+/* The display column where the line holding needle ends. */
+static int line_end_col(const char *text, const char *needle)
+{
+	const char *at = strstr(text, needle);
+	cr_assert_not_null(at, "no [%s] in:\n%s", needle, text);
+	const char *start = at;
+	while (start > text && start[-1] != '\n')
+		start--;
+	size_t len = strcspn(start, "\n");
+	char *line = strndup(start, len);
+	int w = emr_display_width(line);
+	free(line);
+	return w;
+}
+
+Test(print, invoice_superbill_in_every_format_and_audited)
+{
+	int64_t iid = invoice_fixture("Office or other outpatient visit for the evaluation and management of an "
+	                              "established patient");
+	char *t = print_to_string(EMR_PRINT_INVOICE, iid, EMR_PRINT_TEXT, NULL);
+	expect_contains(t, "Test Family Practice");            /* letterhead */
+	expect_contains(t, "1 Main St, Springfield, IL 62701");
+	expect_contains(t, "Invoice INV-000001");
+	expect_contains(t, "Patient: García, José");
+	expect_contains(t, "Date of birth: 1980-06-15");
+	expect_contains(t, "MRN: ");
+	expect_contains(t, "Date of service: " TEST_TODAY);
+	expect_contains(t, "Practice NPI: 1987654325");
+	expect_contains(t, "Rendering provider: Dana Test, MD");
+	expect_contains(t, "Provider NPI: 1234567893");
+	expect_contains(t, "1  I10       Essential (primary) hypertension");
+	expect_contains(t, "2  E11.9     Type 2 diabetes mellitus without complications");
+	expect_contains(t, "99213  25             1  1,2     Office or other outpatient");
+	expect_contains(t, "36415                 2  2       Venipuncture");
+	expect_contains(t, "card       AUTH77");
+	/* Every line fits 80 columns; the money is right-aligned. */
+	for (const char *l = t; *l;) {
+		size_t len = strcspn(l, "\n");
+		char *line = strndup(l, len);
+		cr_assert_leq(emr_display_width(line), 80, "too wide: [%s]", line);
+		free(line);
+		l += len + (l[len] ? 1 : 0);
+	}
+	int col = line_end_col(t, "Venipuncture");
+	expect_contains(t, "25.00\n");
+	cr_assert_eq(line_end_col(t, "Office or other outpatient"), col);
+	cr_assert_eq(line_end_col(t, "Total   "), col);
+	cr_assert_eq(line_end_col(t, "AUTH77"), col);
+	cr_assert_eq(line_end_col(t, "Balance due"), col);
+	expect_contains(t, "Total        150.50\n");
+	expect_contains(t, "-40.00\n");
+	expect_contains(t, "Balance due        110.50\n");
+	free(t);
+
+	char *md = print_to_string(EMR_PRINT_INVOICE, iid, EMR_PRINT_MD, NULL);
+	expect_contains(md, "# Invoice INV-000001");
+	expect_contains(md, "## Procedures");
+	expect_contains(md, "    99213  25");
+	free(md);
+	char *h = print_to_string(EMR_PRINT_INVOICE, iid, EMR_PRINT_HTML, NULL);
+	expect_contains(h, "<title>Invoice INV-000001 \u2014 García, José</title>");
+	expect_contains(h, "<h2>Diagnoses</h2>");
+	expect_contains(h, "Essential (primary) hypertension");
+	expect_contains(h, "99213");
+	expect_contains(h, "150.50");
+	expect_contains(h, "110.50");
+	expect_lacks(h, "src=");
+	free(h);
+	size_t len;
+	char *pdf = print_to_string(EMR_PRINT_INVOICE, iid, EMR_PRINT_PDF, &len);
+	cr_assert_gt(len, 1000);
+	cr_assert_eq(memcmp(pdf, "%PDF-", 5), 0);
+	free(pdf);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM audit_events WHERE action = 'print' AND entity = 'invoices'"
+	                              " AND patient_id = 1"), 4);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM audit_events WHERE action = 'print'"
+	                              " AND detail = 'invoice 1 as pdf'"), 1);
+}
+
+Test(print, invoice_thousands_and_no_invoice)
+{
+	int64_t iid = invoice_fixture("Office visit");
+	test_exec(env.db, "INSERT INTO fee_schedule (code, code_system, description, fee_cents) "
+	                  "VALUES ('27447', 'CPT', 'Total knee arthroplasty', 2500000)");
+	int64_t c;
+	cr_assert_eq(emr_charge_add(env.db, enc, "27447", "RT,59,XU,76", 1, "1", &c), 0, "%s", emr_db_error(env.db));
+	int64_t iid2;
+	char number[32];
+	cr_assert_eq(emr_invoice_issue(env.db, enc, &iid2, number), 0, "%s", emr_db_error(env.db));
+	char *t = print_to_string(EMR_PRINT_INVOICE, iid2, EMR_PRINT_TEXT, NULL);
+	expect_contains(t, "25,000.00\n");
+	expect_contains(t, "None applied to this invoice.");
+	/* Four modifiers wrap after a comma, in their column. */
+	expect_contains(t, "27447  RT,59,XU");
+	free(t);
+	(void)iid;
+	FILE *f = fopen("/dev/null", "w");
+	cr_assert_eq(emr_print(env.db, EMR_PRINT_INVOICE, 99, EMR_PRINT_TEXT, f), -1);
+	fclose(f);
+	expect_contains(emr_db_error(env.db), "no invoice 99");
+}
+
+Test(print, invoice_text_is_escaped_in_every_format)
+{
+	int64_t iid = invoice_fixture("<script>x</script> ``` *y* \x1b[31m");
+	char *t = print_to_string(EMR_PRINT_INVOICE, iid, EMR_PRINT_TEXT, NULL);
+	expect_lacks(t, "\x1b");
+	expect_contains(t, "<script>x</script> ``` *y*");
+	expect_contains(t, "[31m");
+	expect_contains(t, "Balance due");   /* the fence-alike closed nothing */
+	free(t);
+	char *h = print_to_string(EMR_PRINT_INVOICE, iid, EMR_PRINT_HTML, NULL);
+	expect_lacks(h, "<script>");
+	expect_contains(h, "&lt;script&gt;x&lt;/script&gt;");
+	expect_contains(h, "<h2>Balance</h2>");
+	free(h);
+	size_t len;
+	char *pdf = print_to_string(EMR_PRINT_INVOICE, iid, EMR_PRINT_PDF, &len);
+	cr_assert_eq(memcmp(pdf, "%PDF-", 5), 0);
+	free(pdf);
+}
+
+Test(print, invoice_for_the_front_desk_but_not_the_nurse)
+{
+	int64_t iid = invoice_fixture("Office visit");
+	emr_user admin;
+	cr_assert_eq(emr_user_get_by_login(env.db, "drtest", &admin), 0, "%s", emr_db_error(env.db));
+	static const struct { const char *login, *role; bool invoice, note; } users[] = {
+		{"fran", "frontdesk", true, false}, {"bill", "biller", true, false}, {"nina", "nurse", false, true}};
+	for (size_t i = 0; i < EMR_ARRAY_LEN(users); i++) {
+		emr_db_set_actor(env.db, admin.id, admin.login);
+		emr_user u = {0};
+		strcpy(u.login, users[i].login);
+		strcpy(u.display_name, users[i].login);
+		strcpy(u.role, users[i].role);
+		cr_assert_eq(emr_user_add(env.db, &u), 0, "%s", emr_db_error(env.db));
+		cr_assert_eq(emr_user_get_by_login(env.db, users[i].login, &u), 0, "%s", emr_db_error(env.db));
+		emr_db_set_actor(env.db, u.id, u.login);
+		FILE *f = fopen("/dev/null", "w");
+		cr_assert_eq(emr_print(env.db, EMR_PRINT_INVOICE, iid, EMR_PRINT_TEXT, f) == 0, users[i].invoice, "%s: %s",
+		             users[i].role, emr_db_error(env.db));
+		cr_assert_eq(emr_print(env.db, EMR_PRINT_NOTE, note_id, EMR_PRINT_TEXT, f) == 0, users[i].note, "%s: %s",
+		             users[i].role, emr_db_error(env.db));
+		fclose(f);
+	}
 }
