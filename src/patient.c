@@ -663,3 +663,31 @@ int emr_patient_list_all(emr_db *db, bool include_inactive, int offset, int limi
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "listing patients");
 }
+
+int emr_patient_ids(emr_db *db, int64_t after_id, int limit, int64_t *ids, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT id FROM patients WHERE id > ?1 ORDER BY id LIMIT ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int(st, 2, limit);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : emr_db_fail(db, "listing patient ids");
+}
+
+int emr_patient_count(emr_db *db, long *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT count(*) FROM patients");
+	if (!st)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : emr_db_fail(db, "counting patients");
+}

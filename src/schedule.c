@@ -723,3 +723,34 @@ int emr_appt_overlaps(emr_db *db, int64_t provider_id, const char *start_at, int
 		return emr_db_fail(db, "checking the provider's time");
 	return 0;
 }
+
+int emr_appt_list_patient(emr_db *db, int64_t patient_id, emr_appts *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = emr_db_stmt(db, APPT_SELECT " WHERE a.patient_id = ?1 ORDER BY a.start_at, a.id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 8;
+			emr_appt *p = realloc(out->items, cap * sizeof *p);
+			if (!p) {
+				sqlite3_reset(st);
+				emr_appts_free(out);
+				emr_db_set_error(db, "out of memory");
+				return -1;
+			}
+			out->items = p;
+			out->cap = cap;
+		}
+		appt_row(st, &out->items[out->n++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_appts_free(out);
+		return emr_db_fail(db, "listing the patient's appointments");
+	}
+	return 0;
+}

@@ -325,3 +325,47 @@ fail:
 	emr_tx_rollback(db);
 	return -1;
 }
+
+void emr_notes_free(emr_notes *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		emr_note_clear(&list->items[i]);
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+int emr_note_list_patient(emr_db *db, int64_t patient_id, emr_notes *out)
+{
+	if (emr_permit(db, EMR_PERM_NOTE_READ, "note list") != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT id, encounter_id, patient_id, author_id, ifnull(signed_by, 0), template, body, status,"
+		" ifnull(signed_at, ''), created_at, updated_at, version FROM notes WHERE patient_id = ?1"
+		" ORDER BY created_at, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 8;
+			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
+		}
+		emr_note *n = &out->items[out->n++];
+		memset(n, 0, sizeof *n);
+		n->id = sqlite3_column_int64(st, 0);
+		n->encounter_id = sqlite3_column_int64(st, 1);
+		n->patient_id = sqlite3_column_int64(st, 2);
+		n->author_id = sqlite3_column_int64(st, 3);
+		n->signed_by = sqlite3_column_int64(st, 4);
+		emr_col_copy(st, 5, n->template_name, sizeof n->template_name);
+		n->body = emr_xstrdup(emr_col_text(st, 6));
+		emr_col_copy(st, 7, n->status, sizeof n->status);
+		emr_col_copy(st, 8, n->signed_at, sizeof n->signed_at);
+		emr_col_copy(st, 9, n->created_at, sizeof n->created_at);
+		emr_col_copy(st, 10, n->updated_at, sizeof n->updated_at);
+		n->version = sqlite3_column_int64(st, 11);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the notes");
+}

@@ -98,4 +98,12 @@ int emr_patient_list_all(emr_db *db, bool include_inactive, int offset, int limi
 /* "García, José (Pepe)" into buf. */
 void emr_patient_display_name(const emr_patient *p, char *buf, size_t n);
 
+/* Pages through every patient (any status) by id: up to limit ids greater
+ * than after_id, ascending, into ids; *n gets how many.  Flat memory for
+ * walking a whole practice (bulk export). */
+int emr_patient_ids(emr_db *db, int64_t after_id, int limit, int64_t *ids, size_t *n);
+
+/* How many patients there are, any status. */
+int emr_patient_count(emr_db *db, long *n);
+
 #endif

@@ -111,4 +111,8 @@ int emr_sched_default_provider(emr_db *db, int64_t *id);
 int emr_appt_overlaps(emr_db *db, int64_t provider_id, const char *start_at, int minutes, int64_t except_id,
                       bool *busy);
 
+/* Every appointment of one patient, cancelled and no-show ones included,
+ * oldest first (for exports). */
+int emr_appt_list_patient(emr_db *db, int64_t patient_id, emr_appts *out);
+
 #endif

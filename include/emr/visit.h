@@ -59,4 +59,13 @@ int emr_note_save(emr_db *db, int64_t id, int64_t version, const char *body);
 /* Signs a draft as the acting user. */
 int emr_note_sign(emr_db *db, int64_t id);
 
+typedef struct emr_notes {
+	emr_note *items;
+	size_t n, cap;
+} emr_notes;
+void emr_notes_free(emr_notes *list);
+/* Every note of a patient, drafts and entered-in-error ones included,
+ * oldest first (for exports; addenda: emr_addendum_list). */
+int emr_note_list_patient(emr_db *db, int64_t patient_id, emr_notes *out);
+
 #endif
