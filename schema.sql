@@ -661,3 +661,122 @@ CREATE TRIGGER installation_immutable BEFORE UPDATE ON installation
 BEGIN SELECT RAISE(ABORT, 'the installation identity never changes'); END;
 CREATE TRIGGER installation_no_delete BEFORE DELETE ON installation
 BEGIN SELECT RAISE(ABORT, 'the installation identity never changes'); END;
+
+-- Every FHIR resource ever received (`emr import fhir`), verbatim, whether
+-- or not it became part of a chart: the source file's base name, the
+-- entry's 0-based index in the Bundle (or line in an NDJSON file), its
+-- identity key and the JSON text as it came.  mapped_table/mapped_id name
+-- the row it became (NULL: kept only, e.g. a Claim, or a resource with a
+-- code emr cannot hold; kept_reason says why).  Append-only, like the
+-- audit log: what someone sent us is a fact that never changes.
+--
+-- source_key is the resource's identity: the entry's fullUrl when it is
+-- a urn:uuid/urn:oid or an absolute URL, else "Type/id", else (no id at
+-- all) "Type#" and the BLAKE2b-256 of the JSON text.  Importing a file
+-- again finds every key here and adds nothing.
+CREATE TABLE fhir_received (
+  id             INTEGER PRIMARY KEY,
+  source_file    TEXT NOT NULL CHECK (length(source_file) BETWEEN 1 AND 255),
+  entry_index    INTEGER NOT NULL CHECK (entry_index >= 0),
+  resource_type  TEXT NOT NULL CHECK (length(resource_type) BETWEEN 1 AND 64),
+  source_key     TEXT NOT NULL UNIQUE CHECK (length(source_key) BETWEEN 1 AND 4096),
+  json           TEXT NOT NULL CHECK (json_valid(json)),
+  mapped_table   TEXT CHECK (mapped_table IS NULL OR mapped_table IN (
+                   'patients', 'encounters', 'problems', 'allergies', 'medications', 'observations',
+                   'immunizations', 'procedures', 'notes', 'note_addenda', 'appointments', 'users')),
+  mapped_id      INTEGER,
+  patient_id     INTEGER REFERENCES patients(id),
+  -- A Practitioner's or Organization's name ("Dr. Levi Reichert"), so a
+  -- later reference to it can name it without parsing the JSON again.
+  display        TEXT NOT NULL DEFAULT '',
+  kept_reason    TEXT NOT NULL DEFAULT '',
+  received_at    TEXT NOT NULL CHECK (received_at IS strftime('%Y-%m-%dT%H:%M:%SZ', received_at, '+0 days')),
+  received_by    INTEGER REFERENCES users(id),
+  CHECK ((mapped_table IS NULL) = (mapped_id IS NULL))
+) STRICT;
+CREATE INDEX fhir_received_patient ON fhir_received(patient_id) WHERE patient_id IS NOT NULL;
+CREATE INDEX fhir_received_mapped ON fhir_received(mapped_table, mapped_id) WHERE mapped_table IS NOT NULL;
+
+CREATE TRIGGER fhir_received_no_update BEFORE UPDATE ON fhir_received
+BEGIN SELECT RAISE(ABORT, 'received FHIR resources are kept verbatim: they never change'); END;
+CREATE TRIGGER fhir_received_no_delete BEFORE DELETE ON fhir_received
+BEGIN SELECT RAISE(ABORT, 'received FHIR resources are kept verbatim: they are never deleted'); END;
+
+-- Other names a received resource is known by, for resolving references:
+--   identity = 1: also the resource's identity (emr's own "urn:emr:..."
+--     identifiers, "system|value"): a second export of the same record
+--     with new fullUrls is still recognised;
+--   identity = 0: "Type?identifier=system|value" for each identifier and
+--     "Type/id", the forms conditional and relative references take.
+-- Append-only; the first resource to claim a name keeps it.
+CREATE TABLE fhir_received_keys (
+  key          TEXT PRIMARY KEY,
+  received_id  INTEGER NOT NULL REFERENCES fhir_received(id),
+  identity     INTEGER NOT NULL CHECK (identity IN (0, 1))
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER fhir_received_keys_no_update BEFORE UPDATE ON fhir_received_keys
+BEGIN SELECT RAISE(ABORT, 'received FHIR resources are kept verbatim: they never change'); END;
+CREATE TRIGGER fhir_received_keys_no_delete BEFORE DELETE ON fhir_received_keys
+BEGIN SELECT RAISE(ABORT, 'received FHIR resources are kept verbatim: they are never deleted'); END;
+
+-- A patient's identifiers from elsewhere (another system's MRN, a Synthea
+-- id, an emr export's "urn:emr:<uid>:patients"), for recognising the same
+-- person in a later import.  One (system, value) names one patient.
+CREATE TABLE patient_identifiers (
+  id          INTEGER PRIMARY KEY,
+  patient_id  INTEGER NOT NULL REFERENCES patients(id),
+  system      TEXT NOT NULL CHECK (length(system) <= 1024),   -- '' when the source gave none
+  value       TEXT NOT NULL CHECK (length(value) BETWEEN 1 AND 1024),
+  type        TEXT NOT NULL DEFAULT '',                       -- v2 0203 code: MR, SS, DL, ...
+  created_at  TEXT NOT NULL CHECK (created_at IS strftime('%Y-%m-%dT%H:%M:%SZ', created_at, '+0 days')),
+  UNIQUE (system, value)
+) STRICT;
+CREATE INDEX patient_identifiers_patient ON patient_identifiers(patient_id);
+
+-- Procedures done to a patient (SNOMED CT or CPT/HCPCS), as received in
+-- FHIR Procedure resources.  A clinical record like the others: never
+-- deleted, retired as entered-in-error with a reason.
+CREATE TABLE procedures (
+  id               INTEGER PRIMARY KEY,
+  patient_id       INTEGER NOT NULL REFERENCES patients(id),
+  encounter_id     INTEGER REFERENCES encounters(id),
+  code_system      TEXT NOT NULL CHECK (code_system IN ('SNOMED', 'CPT', 'HCPCS', 'other')),
+  code             TEXT NOT NULL CHECK (length(code) BETWEEN 1 AND 64),
+  description      TEXT NOT NULL CHECK (length(description) BETWEEN 1 AND 500),
+  -- When: an instant, or the start and end of a period.
+  performed_start  TEXT CHECK (performed_start IS NULL OR performed_start IS strftime('%Y-%m-%dT%H:%M:%SZ', performed_start, '+0 days')),
+  performed_end    TEXT CHECK (performed_end IS NULL OR performed_end IS strftime('%Y-%m-%dT%H:%M:%SZ', performed_end, '+0 days')),
+  status           TEXT NOT NULL DEFAULT 'completed' CHECK (status IN (
+                     'preparation', 'in-progress', 'not-done', 'on-hold', 'stopped', 'completed', 'unknown', 'entered-in-error')),
+  performer        TEXT NOT NULL DEFAULT '',   -- who did it, as named by the source
+  note             TEXT NOT NULL DEFAULT '',
+  recorded_by      INTEGER REFERENCES users(id),
+  created_at       TEXT NOT NULL CHECK (created_at IS strftime('%Y-%m-%dT%H:%M:%SZ', created_at, '+0 days')),
+  retired_at       TEXT CHECK (retired_at IS NULL OR retired_at IS strftime('%Y-%m-%dT%H:%M:%SZ', retired_at, '+0 days')),
+  retired_by       INTEGER REFERENCES users(id),
+  retired_reason   TEXT,
+  CHECK (performed_end IS NULL OR performed_start IS NULL OR performed_end >= performed_start),
+  CHECK ((status = 'entered-in-error') = (retired_at IS NOT NULL AND retired_reason IS NOT NULL AND length(retired_reason) > 0))
+) STRICT;
+CREATE INDEX procedures_patient ON procedures(patient_id, performed_start);
+CREATE TRIGGER procedures_no_delete BEFORE DELETE ON procedures
+BEGIN SELECT RAISE(ABORT, 'clinical records are never deleted: retire them as entered-in-error'); END;
+CREATE TRIGGER procedures_stay_retired BEFORE UPDATE ON procedures WHEN OLD.status = 'entered-in-error'
+BEGIN SELECT RAISE(ABORT, 'a record entered in error cannot be changed'); END;
+
+-- Imported authorship.  A visit, note, addendum or medication received
+-- from elsewhere names its clinician as the source did ("Dr. Levi
+-- Reichert") when that person is not a user here; provider_id /
+-- prescriber_id stay NULL, and a note's author_id (NOT NULL) is the user
+-- who imported it.  '' for everything written here.
+ALTER TABLE encounters ADD COLUMN source_provider TEXT NOT NULL DEFAULT '' CHECK (length(source_provider) <= 200);
+ALTER TABLE notes ADD COLUMN source_author TEXT NOT NULL DEFAULT '' CHECK (length(source_author) <= 200);
+ALTER TABLE note_addenda ADD COLUMN source_author TEXT NOT NULL DEFAULT '' CHECK (length(source_author) <= 200);
+ALTER TABLE medications ADD COLUMN source_prescriber TEXT NOT NULL DEFAULT '' CHECK (length(source_prescriber) <= 200);
+
+-- LOINC and CVX codes met in an import that the curated tables lack are
+-- added with the source's display text (kind 'lab' or 'vital' from the
+-- Observation's category, unit from its value, no plausible range), so
+-- the chart's foreign keys hold; origin tells them from the curated ones.
+ALTER TABLE loinc ADD COLUMN origin TEXT NOT NULL DEFAULT 'curated' CHECK (origin IN ('curated', 'imported'));
+ALTER TABLE cvx ADD COLUMN origin TEXT NOT NULL DEFAULT 'curated' CHECK (origin IN ('curated', 'imported'));
