@@ -3,6 +3,7 @@
 
 #include "emr/audit.h"
 #include "emr/datetime.h"
+#include "emr/perm.h"
 #include "emr/util.h"
 
 #include <csv.h>
@@ -716,6 +717,8 @@ void emr_fees_free(emr_fees *list)
 int emr_fee_list(emr_db *db, bool active_only, emr_fees *out)
 {
 	memset(out, 0, sizeof *out);
+	if (emr_permit(db, EMR_PERM_BILLING, "fee list") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT code, code_system, description, fee_cents, active "
 	                                   "FROM fee_schedule WHERE ?1 = 0 OR active = 1 ORDER BY code");
 	if (!st)
@@ -782,6 +785,10 @@ static void charge_row(sqlite3_stmt *st, emr_charge *c)
 int emr_visit_billing_get(emr_db *db, int64_t encounter_id, emr_visit_billing *out)
 {
 	memset(out, 0, sizeof *out);
+	char what[64];
+	snprintf(what, sizeof what, "visit billing %lld", (long long)encounter_id);
+	if (emr_permit(db, EMR_PERM_BILLING, what) != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT patient_id, date(start_at, 'localtime'), "
 	                                   "(SELECT coalesce(max(id), 0) FROM invoices WHERE encounter_id = e.id) "
 	                                   "FROM encounters e WHERE id = ?1");
@@ -834,7 +841,9 @@ void emr_visit_billing_free(emr_visit_billing *vb)
 
 int emr_charge_void(emr_db *db, int64_t charge_id)
 {
-	if (emr_tx_begin(db))
+	char what[64];
+	snprintf(what, sizeof what, "charge void %lld", (long long)charge_id);
+	if (emr_permit(db, EMR_PERM_BILLING, what) != 0 || emr_tx_begin(db))
 		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT c.status, coalesce(i.number, ''), e.patient_id, c.code "
 	                                   "FROM charges c JOIN encounters e ON e.id = c.encounter_id "
@@ -899,6 +908,10 @@ static void ledger_row(sqlite3_stmt *st, emr_ledger_entry *e)
 int emr_invoice_get(emr_db *db, int64_t id, emr_invoice *out)
 {
 	memset(out, 0, sizeof *out);
+	char what[64];
+	snprintf(what, sizeof what, "invoice show %lld", (long long)id);
+	if (emr_permit(db, EMR_PERM_PAYMENT, what) != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(
 		db, "SELECT i.id, i.patient_id, i.encounter_id, i.number, i.service_date, i.issued_at, i.total_cents, "
 		    "i.total_cents + (SELECT coalesce(sum(l.amount_cents), 0) FROM ledger l "
@@ -988,6 +1001,10 @@ void emr_invoice_summaries_free(emr_invoice_summaries *list)
 int emr_invoice_list(emr_db *db, int64_t patient_id, bool open_only, emr_invoice_summaries *out)
 {
 	memset(out, 0, sizeof *out);
+	char what[64];
+	snprintf(what, sizeof what, "invoice list of patient %lld", (long long)patient_id);
+	if (emr_permit(db, EMR_PERM_PAYMENT, what) != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(
 		db, "SELECT id, encounter_id, number, service_date, total_cents, balance FROM ("
 		    "SELECT i.id, i.encounter_id, i.number, i.service_date, i.total_cents, i.issued_at, "
@@ -1027,6 +1044,10 @@ void emr_ledger_free(emr_ledger *list)
 int emr_ledger_list(emr_db *db, int64_t patient_id, emr_ledger *out)
 {
 	memset(out, 0, sizeof *out);
+	char what[64];
+	snprintf(what, sizeof what, "ledger of patient %lld", (long long)patient_id);
+	if (emr_permit(db, EMR_PERM_PAYMENT, what) != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, LEDGER_COLUMNS "WHERE l.patient_id = ?1 ORDER BY l.posted_at, l.id");
 	if (!st)
 		return -1;
@@ -1056,7 +1077,7 @@ int emr_refund_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const 
 		emr_db_set_error(db, "a refund must be more than 0.00");
 		return -1;
 	}
-	if (emr_tx_begin(db))
+	if (emr_permit(db, EMR_PERM_BILLING, "refund") != 0 || emr_tx_begin(db))
 		return -1;
 	int64_t bal;
 	if (check_invoice(db, invoice_id, patient_id) || emr_balance(db, patient_id, &bal))
@@ -1080,4 +1101,44 @@ int emr_refund_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const 
 fail:
 	emr_tx_rollback(db);
 	return -1;
+}
+
+void emr_daysheet_free(emr_daysheet *d)
+{
+	if (!d)
+		return;
+	free(d->items);
+	memset(d, 0, sizeof *d);
+}
+
+int emr_daysheet_get(emr_db *db, const char *date, emr_daysheet *out)
+{
+	memset(out, 0, sizeof *out);
+	if (emr_permit(db, EMR_PERM_BILLING, "report daysheet") != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(
+		db, "SELECT date(posted_at, 'localtime') AS d, "
+		    "sum(CASE kind WHEN 'charge' THEN amount_cents ELSE 0 END), "
+		    "-sum(CASE kind WHEN 'payment' THEN amount_cents ELSE 0 END), "
+		    "sum(CASE kind WHEN 'adjustment' THEN amount_cents ELSE 0 END), "
+		    "sum(CASE kind WHEN 'refund' THEN amount_cents ELSE 0 END), sum(amount_cents) "
+		    "FROM ledger WHERE ?1 IS NULL OR date(posted_at, 'localtime') = ?1 GROUP BY d ORDER BY d");
+	if (!st)
+		return -1;
+	emr_bind_text_or_null(st, 1, date);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		emr_daysheet_day *d = GROW(out->items, out->n, out->cap);
+		emr_col_copy(st, 0, d->date, sizeof d->date);
+		d->charges_cents = sqlite3_column_int64(st, 1);
+		d->payments_cents = sqlite3_column_int64(st, 2);
+		d->adjustments_cents = sqlite3_column_int64(st, 3);
+		d->refunds_cents = sqlite3_column_int64(st, 4);
+		d->net_cents = sqlite3_column_int64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		emr_daysheet_free(out);
+		return emr_db_fail(db, "reading the daysheet");
+	}
+	return 0;
 }

@@ -1,8 +1,7 @@
 /* cli_billing: `emr fee|dx|charge|invoice|pay|adjust|refund|balance|statement`
  * and `emr report daysheet|aging`.  Amounts are cents end to end: JSON and
  * CSV carry them as exact strings ("125.50"), never as floating point.
- * What is shown comes from billing.h's read functions: no SQL here but
- * the reports' (daysheet). */
+ * What is shown comes from billing.h's read functions: no SQL here. */
 #include "emr/cli.h"
 
 #include "emr/audit.h"
@@ -308,13 +307,11 @@ static int invoice_issue(emr_cli *cli, int argc, char **argv)
 	char number[32];
 	if (emr_invoice_issue(cli->db, visit, &id, number))
 		return fail(cli, "invoice issue");
-	sqlite3_stmt *st = emr_db_stmt(cli->db, "SELECT total_cents FROM invoices WHERE id = ?1");
 	int64_t total = 0;
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			total = sqlite3_column_int64(st, 0);
-	}
+	emr_invoice inv;
+	if (emr_invoice_get(cli->db, id, &inv) == 0)
+		total = inv.total_cents;
+	emr_invoice_free(&inv);
 	char b[32];
 	fprintf(cli->out, "invoice %lld %s issued: total %s\n", (long long)id, number, money(total, b));
 	return EMR_EXIT_OK;
@@ -719,24 +716,22 @@ static int report_daysheet(emr_cli *cli, int argc, char **argv)
 		{"payments", "PAYMENTS", EMR_COL_TEXT, false},   {"adjustments", "ADJUSTMENTS", EMR_COL_TEXT, false},
 		{"refunds", "REFUNDS", EMR_COL_TEXT, false},     {"net", "NET", EMR_COL_TEXT, false},
 	};
-	sqlite3_stmt *st = emr_db_stmt(
-		cli->db, "SELECT date(posted_at, 'localtime') AS d, "
-		         "sum(CASE kind WHEN 'charge' THEN amount_cents ELSE 0 END), "
-		         "-sum(CASE kind WHEN 'payment' THEN amount_cents ELSE 0 END), "
-		         "sum(CASE kind WHEN 'adjustment' THEN amount_cents ELSE 0 END), "
-		         "sum(CASE kind WHEN 'refund' THEN amount_cents ELSE 0 END), sum(amount_cents) "
-		         "FROM ledger WHERE ?1 IS NULL OR date(posted_at, 'localtime') = ?1 GROUP BY d ORDER BY d");
-	if (!st)
+	emr_daysheet ds;
+	if (emr_daysheet_get(cli->db, date, &ds))
 		return fail(cli, "report daysheet");
-	emr_bind_text_or_null(st, 1, date);
 	emr_table *t = emr_table_new(cols, 6);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < ds.n; i++) {
+		const emr_daysheet_day *d = &ds.items[i];
 		char v[5][32];
-		const char *cells[6] = {emr_col_text(st, 0)};
-		for (int i = 0; i < 5; i++)
-			cells[i + 1] = money(sqlite3_column_int64(st, i + 1), v[i]);
+		const char *cells[6] = {d->date,
+		                        money(d->charges_cents, v[0]),
+		                        money(d->payments_cents, v[1]),
+		                        money(d->adjustments_cents, v[2]),
+		                        money(d->refunds_cents, v[3]),
+		                        money(d->net_cents, v[4])};
 		emr_table_add(t, cells);
 	}
+	emr_daysheet_free(&ds);
 	emr_table_print(t, fmt, cli->out);
 	emr_table_free(t);
 	return EMR_EXIT_OK;

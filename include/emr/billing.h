@@ -54,6 +54,10 @@ int emr_aging(emr_db *db, int64_t buckets[4]);
  * These fill caller-provided structs; the arrays inside belong to the
  * struct and are released by its _free function (safe on a zeroed or
  * half-filled struct).  Each returns 0, or -1 with the error set. */
+/* Roles (perm.h), checked here so the screens refuse like the command
+ * line: the fee list, visit billing, charge void and refunds need
+ * EMR_PERM_BILLING; invoices and the ledger need EMR_PERM_PAYMENT (the
+ * front desk reads what is owed, at checkout). */
 
 typedef struct emr_fee {
 	char code[8];                /* 99213, J3420 */
@@ -165,5 +169,20 @@ int emr_ledger_list(emr_db *db, int64_t patient_id, emr_ledger *out);
  * refunding more than the credit is refused. */
 int emr_refund_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *method,
                     const char *reference, int64_t invoice_id);
+
+/* The daysheet: per local day of posting, the ledger's charges, payments
+ * (as a positive amount received), adjustments, refunds and the net
+ * change of what is owed; oldest day first.  date NULL = every day, else
+ * only that local date (YYYY-MM-DD).  Needs EMR_PERM_BILLING. */
+typedef struct emr_daysheet_day {
+	char date[EMR_BILLING_DATE];
+	int64_t charges_cents, payments_cents, adjustments_cents, refunds_cents, net_cents;
+} emr_daysheet_day;
+typedef struct emr_daysheet {
+	emr_daysheet_day *items;
+	size_t n, cap;
+} emr_daysheet;
+void emr_daysheet_free(emr_daysheet *d);
+int emr_daysheet_get(emr_db *db, const char *date, emr_daysheet *out);
 
 #endif

@@ -510,3 +510,72 @@ Test(billing, aging_applies_unapplied_payments_to_the_oldest_first)
 	cr_assert_eq(emr_aging(env.db, b), 0, "%s", emr_db_error(env.db));
 	cr_assert_eq(b[0] + b[1] + b[2] + b[3], 0);
 }
+
+Test(billing, read_api_enforces_roles)
+{
+	int64_t iid = billed_visit();
+	int64_t visit = test_int(env.db, "SELECT encounter_id FROM invoices");
+	int64_t c;
+	cr_assert_eq(emr_charge_add(env.db, visit, "36415", "", 1, "1", &c), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_payment_post(env.db, pid, 20000, "cash", "", 0, true), 0, "%s", emr_db_error(env.db));
+	emr_user admin;
+	cr_assert_eq(emr_user_get_by_login(env.db, "drtest", &admin), 0, "%s", emr_db_error(env.db));
+	emr_user u = {0};
+	strcpy(u.login, "fran");
+	strcpy(u.display_name, "Fran");
+	strcpy(u.role, "frontdesk");
+	cr_assert_eq(emr_user_add(env.db, &u), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_user_get_by_login(env.db, "fran", &u), 0, "%s", emr_db_error(env.db));
+	emr_db_set_actor(env.db, u.id, u.login);
+	/* What is owed: yes. */
+	emr_invoice inv;
+	cr_assert_eq(emr_invoice_get(env.db, iid, &inv), 0, "%s", emr_db_error(env.db));
+	emr_invoice_free(&inv);
+	emr_invoice_summaries l;
+	cr_assert_eq(emr_invoice_list(env.db, pid, false, &l), 0, "%s", emr_db_error(env.db));
+	emr_invoice_summaries_free(&l);
+	emr_ledger led;
+	cr_assert_eq(emr_ledger_list(env.db, pid, &led), 0, "%s", emr_db_error(env.db));
+	emr_ledger_free(&led);
+	/* Billing: no, each refusal audited. */
+	int denied = test_int(env.db, "SELECT count(*) FROM audit_events WHERE action = 'permission-denied'");
+	emr_visit_billing vb;
+	cr_assert_neq(emr_visit_billing_get(env.db, visit, &vb), 0);
+	cr_assert(strstr(emr_db_error(env.db), "a front-desk user cannot bill"), "%s", emr_db_error(env.db));
+	emr_visit_billing_free(&vb);
+	emr_fees f;
+	cr_assert_neq(emr_fee_list(env.db, true, &f), 0);
+	emr_fees_free(&f);
+	cr_assert_neq(emr_charge_void(env.db, c), 0);
+	cr_assert_neq(emr_refund_post(env.db, pid, 100, "cash", "", 0), 0);
+	cr_assert(strstr(emr_db_error(env.db), "cannot bill"), "%s", emr_db_error(env.db));
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM audit_events WHERE action = 'permission-denied'"), denied + 4);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM charges WHERE status = 'open'"), 1);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM ledger WHERE kind = 'refund'"), 0);
+}
+
+Test(billing, daysheet_per_local_day)
+{
+	setenv("EMR_NOW", "2026-11-24T15:00:00Z", 1);
+	int64_t iid = billed_visit();
+	setenv("EMR_NOW", "2026-11-25T03:00:00Z", 1); /* still the 24th in New York */
+	cr_assert_eq(emr_payment_post(env.db, pid, 20000, "card", "", iid, true), 0, "%s", emr_db_error(env.db));
+	setenv("EMR_NOW", TEST_NOW, 1);
+	cr_assert_eq(emr_adjustment_post(env.db, pid, -50, "courtesy", 0), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_refund_post(env.db, pid, 1000, "card", "", 0), 0, "%s", emr_db_error(env.db));
+	emr_daysheet d;
+	cr_assert_eq(emr_daysheet_get(env.db, NULL, &d), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(d.n, 2);
+	cr_assert_str_eq(d.items[0].date, "2026-11-24");
+	cr_assert_eq(d.items[0].charges_cents, 12550);
+	cr_assert_eq(d.items[0].payments_cents, 20000);
+	cr_assert_eq(d.items[0].net_cents, 12550 - 20000);
+	cr_assert_str_eq(d.items[1].date, TEST_TODAY);
+	cr_assert_eq(d.items[1].adjustments_cents, -50);
+	cr_assert_eq(d.items[1].refunds_cents, 1000);
+	cr_assert_eq(d.items[0].net_cents + d.items[1].net_cents, balance());
+	emr_daysheet_free(&d);
+	cr_assert_eq(emr_daysheet_get(env.db, TEST_TODAY, &d), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(d.n, 1);
+	emr_daysheet_free(&d);
+}
