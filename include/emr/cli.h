@@ -138,7 +138,6 @@ int emr_cmd_schedule(emr_cli *cli, int argc, char **argv);  /* src/cli_schedule.
 int emr_cmd_appt(emr_cli *cli, int argc, char **argv);      /* src/cli_schedule.c */
 int emr_cmd_recall(emr_cli *cli, int argc, char **argv);    /* src/cli_schedule.c */
 int emr_cmd_import(emr_cli *cli, int argc, char **argv);    /* src/cli_import.c */
-int emr_cmd_import(emr_cli *cli, int argc, char **argv);    /* src/cli_import.c */
 int emr_cmd_export(emr_cli *cli, int argc, char **argv);    /* src/cli_export.c */
 
 #endif
