@@ -92,8 +92,13 @@ int emr_cmd_print(emr_cli *cli, int argc, char **argv)
 			return EMR_EXIT_FAIL;
 		}
 		id = p.id;
-	} else if (!emr_cli_parse_id(kinds[k].kind == EMR_PRINT_INVOICE && strncmp(pos[1], "INV-", 4) == 0
-	                                     ? pos[1] + 4 : pos[1], &id)) {
+	} else if (kinds[k].kind == EMR_PRINT_INVOICE) {
+		/* 12 or its number, INV-000012 */
+		if (!emr_cli_parse_id(strncmp(pos[1], "INV-", 4) == 0 ? pos[1] + 4 : pos[1], &id)) {
+			emr_cli_error(cli, "print: \"%s\" is not an invoice id or number (12 or INV-000012)", pos[1]);
+			return EMR_EXIT_FAIL;
+		}
+	} else if (!emr_cli_parse_id(pos[1], &id)) {
 		emr_cli_error(cli, "print: \"%s\" is not a %s id", pos[1], kinds[k].what);
 		return EMR_EXIT_FAIL;
 	}

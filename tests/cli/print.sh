@@ -255,7 +255,7 @@ printf '%s' "$t" | grep -q "Hemoglobin A1c" && ok "PDF shows the procedures" || 
 run print invoice 99
 expect "no such invoice" 1 "" "no invoice 99"
 run print invoice INV-x
-expect "a bad invoice number" 1 "" "not a invoice id"
+expect "a bad invoice number" 1 "" "not an invoice id or number (12 or INV-000012)"
 [ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'print' AND entity = 'invoices' AND detail = 'invoice 1 as pdf'")" = 1 ] \
 	&& ok "invoice printouts are audited" || bad "invoice printouts are audited"
 run user add fran --name "Fran Desk" --role frontdesk
