@@ -193,8 +193,8 @@ expect "the audit chain holds" 0
 # A refused output file is never emptied: a second hard link is refused
 # before anything is truncated (regression: it used to be emptied first).
 echo precious > "$TMP/keep.txt"
-ln "$TMP/keep.txt" "$TMP/link.txt"
-run print summary E000001 -o "$TMP/link.txt"
+ln "$TMP/keep.txt" "$TMP/hardlink.txt"
+run print summary E000001 -o "$TMP/hardlink.txt"
 expect "a hard-linked output file is refused" 1
 [ "$(cat "$TMP/keep.txt")" = precious ] && ok "the refused file keeps its content" || bad "the refused file keeps its content"
 
