@@ -91,6 +91,11 @@ run pay E000001 5 --method bitcoin
 expect "unknown method refused" 1 "" "cash, card, check or insurance"
 run adjust E000001 -10.25 --reason "courtesy" --invoice INV-000001
 expect "adjust: a negative amount needs no --" 0 "balance 90.25"
+run adjust E000001 -x 5 --reason "typo"
+expect "a dash and a letter is still an option" 2 "" "unknown option -x"
+run adjust E000001 --reason "typo" -- -abc
+expect "-- still ends the options" 2 "" 'amount "-abc"'
+[ "$(sql "SELECT count(*) FROM ledger WHERE kind = 'adjustment'")" = 1 ] && ok "refused adjustments post nothing" || bad "refused adjustments post nothing"
 run pay E000001 100 --method check --allow-credit
 expect "credit after confirmation" 0 "balance -9.75 (credit)"
 run balance E000001
