@@ -41,7 +41,7 @@ EMBEDDED := schema.sql data/icd10cm/icd10cm_codes_2026.txt data/loinc.tsv data/c
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 TEST_BIN := $(OBJDIR)/unit-tests
 
-.PHONY: all demo check test unit cli-test ui-test asan bench install uninstall clean deps distclean
+.PHONY: all demo check test unit cli-test ui-test asan bench install uninstall clean deps distclean fhir-deps
 
 all: emr
 
@@ -72,7 +72,17 @@ unit: $(TEST_BIN) emr
 # Every tests/cli/*.sh but the shared lib.sh; each ends with "N passed, N failed".
 CLI_TESTS := $(filter-out tests/cli/lib.sh,$(sort $(wildcard tests/cli/*.sh)))
 
-cli-test: emr
+# The FHIR validator (tests/fhir/validate.mjs) and its pinned npm packages,
+# installed again whenever the lock file changes.
+FHIR_DEPS := tests/fhir/node_modules/.package-lock.json
+
+fhir-deps: $(FHIR_DEPS)
+
+$(FHIR_DEPS): tests/fhir/package.json tests/fhir/package-lock.json
+	cd tests/fhir && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+cli-test: emr fhir-deps
 	@rc=0; for t in $(CLI_TESTS); do EMR_BIN=$(CURDIR)/emr sh $$t || rc=1; done; exit $$rc
 
 ui-test: emr
@@ -82,7 +92,7 @@ test: unit cli-test ui-test
 
 # The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer,
 # in a build directory of its own so the two builds never mix objects.
-asan:
+asan: fhir-deps
 	$(MAKE) OBJDIR=build-asan EMR=emr-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" build-asan/unit-tests emr-asan-bin
@@ -138,6 +148,7 @@ deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "deps: installing$$missing"; \

@@ -409,6 +409,7 @@ typedef struct chart {
 	emr_observations vitals, labs;
 	emr_immunizations imms;
 	emr_encounters encs;
+	emr_encounter_dxs dxs;
 	emr_notes notes;
 	emr_appts appts;
 	emr_invoice_summaries invoices;
@@ -423,6 +424,7 @@ static void chart_free(chart *c)
 	emr_list_free(&c->labs);
 	emr_list_free(&c->imms);
 	emr_encounters_free(&c->encs);
+	emr_encounter_dxs_free(&c->dxs);
 	emr_notes_free(&c->notes);
 	emr_appts_free(&c->appts);
 	emr_invoice_summaries_free(&c->invoices);
@@ -440,6 +442,7 @@ static int chart_read(fx *x, int64_t patient_id, chart *c)
 	    emr_observation_list(db, patient_id, NULL, "lab", EMR_ALL, 0, &c->labs) != 0 ||
 	    emr_immunization_list(db, patient_id, EMR_ALL, &c->imms) != 0 ||
 	    emr_encounter_list(db, patient_id, 0, &c->encs) != 0 ||
+	    emr_encounter_dx_list_patient(db, patient_id, &c->dxs) != 0 ||
 	    emr_note_list_patient(db, patient_id, &c->notes) != 0 ||
 	    emr_appt_list_patient(db, patient_id, &c->appts) != 0 ||
 	    (x->billing && emr_invoice_list(db, patient_id, false, &c->invoices) != 0)) {
@@ -621,8 +624,14 @@ static int emit_problem(fx *x, const chart *c, const emr_problem *p)
 	return emit(x, r);
 }
 
-static int emit_diagnosis(fx *x, const chart *c, const emr_encounter *e, const emr_visit_dx *d)
+static int emit_diagnosis(fx *x, const chart *c, const emr_encounter_dx *d)
 {
+	const emr_encounter *e = NULL;
+	for (size_t i = 0; i < c->encs.n && !e; i++)
+		if (c->encs.items[i].id == d->encounter_id)
+			e = &c->encs.items[i];
+	if (!e)
+		return 0;
 	char id[48], row[48];
 	snprintf(id, sizeof id, "dx-%" PRId64 "-%d", e->id, d->rank);
 	snprintf(row, sizeof row, "%" PRId64 "-%d", e->id, d->rank);
@@ -635,6 +644,11 @@ static int emit_diagnosis(fx *x, const chart *c, const emr_encounter *e, const e
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
 	json_object_set_new(r, "encounter", ref_encounter(x, e->id));
 	set_str(r, "recordedDate", e->start_at);
+	/* The problem-list entry the diagnosis was made from. */
+	if (d->problem_id)
+		for (size_t i = 0; i < c->problems.n; i++)
+			if (c->problems.items[i].id == d->problem_id)
+				push(r, "evidence", json_pack("{s:[o]}", "detail", ref_id(x, "Condition", "problem", d->problem_id)));
 	return emit(x, r);
 }
 
@@ -1145,16 +1159,18 @@ static int emit_invoice(fx *x, const chart *c, const emr_invoice *inv)
 	return emit(x, r);
 }
 
+/* Charges and invoices: only for users who may bill (billing.h's readers
+ * refuse the others, and audit the refusal). */
 static int emit_billing(fx *x, const chart *c)
 {
+	if (!x->billing)
+		return 0;
 	for (size_t i = 0; i < c->encs.n; i++) {
 		emr_visit_billing vb;
 		if (emr_visit_billing_get(x->db, c->encs.items[i].id, &vb) != 0)
 			return -1;
 		int rc = 0;
-		for (size_t k = 0; k < vb.ndx && rc == 0; k++)
-			rc = emit_diagnosis(x, c, &c->encs.items[i], &vb.dx[k]);
-		for (size_t k = 0; k < vb.ncharges && rc == 0 && x->billing; k++)
+		for (size_t k = 0; k < vb.ncharges && rc == 0; k++)
 			rc = emit_charge(x, c, &vb, &vb.charges[k]);
 		emr_visit_billing_free(&vb);
 		if (rc)
@@ -1188,6 +1204,8 @@ static int emit_chart(fx *x, int64_t patient_id)
 		rc = emit_encounter(x, &c, &c.encs.items[i]);
 	for (size_t i = 0; i < c.problems.n && rc == 0; i++)
 		rc = emit_problem(x, &c, &c.problems.items[i]);
+	for (size_t i = 0; i < c.dxs.n && rc == 0; i++)
+		rc = emit_diagnosis(x, &c, &c.dxs.items[i]);
 	for (size_t i = 0; i < c.allergies.n && rc == 0; i++)
 		rc = emit_allergy(x, &c, &c.allergies.items[i]);
 	for (size_t i = 0; i < c.meds.n && rc == 0; i++)
@@ -1233,7 +1251,7 @@ static int fx_begin(fx *x, emr_db *db, bool bundle, const char *what)
 	x->billing = emr_perm_allowed(db, EMR_PERM_BILLING);
 	if (emr_fhir_installation_uid(db, x->uid) != 0)
 		return -1;
-	if (emr_fee_list(db, false, &x->fees) != 0)
+	if (x->billing && emr_fee_list(db, false, &x->fees) != 0)
 		return -1;
 	return 0;
 }

@@ -369,3 +369,39 @@ int emr_note_list_patient(emr_db *db, int64_t patient_id, emr_notes *out)
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the notes");
 }
+
+void emr_encounter_dxs_free(emr_encounter_dxs *list)
+{
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+int emr_encounter_dx_list_patient(emr_db *db, int64_t patient_id, emr_encounter_dxs *out)
+{
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "diagnosis list") != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT d.encounter_id, d.rank, d.icd10, ifnull(c.description, ''), ifnull(d.problem_id, 0)"
+		" FROM encounters e JOIN encounter_diagnoses d ON d.encounter_id = e.id"
+		" LEFT JOIN icd10cm c ON c.code = d.icd10"
+		" WHERE e.patient_id = ?1 ORDER BY e.start_at, e.id, d.rank");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 8;
+			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
+		}
+		emr_encounter_dx *d = &out->items[out->n++];
+		memset(d, 0, sizeof *d);
+		d->encounter_id = sqlite3_column_int64(st, 0);
+		d->rank = sqlite3_column_int(st, 1);
+		emr_col_copy(st, 2, d->icd10, sizeof d->icd10);
+		emr_col_copy(st, 3, d->description, sizeof d->description);
+		d->problem_id = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the visit diagnoses");
+}

@@ -68,4 +68,20 @@ void emr_notes_free(emr_notes *list);
  * oldest first (for exports; addenda: emr_addendum_list). */
 int emr_note_list_patient(emr_db *db, int64_t patient_id, emr_notes *out);
 
+/* The diagnoses addressed at a patient's visits (encounter_diagnoses), by
+ * visit (oldest first) and rank: clinical data, readable by clinicians
+ * (billing reads them too, through billing.h). */
+typedef struct emr_encounter_dx {
+	int64_t encounter_id, problem_id;   /* problem_id 0 = none */
+	int rank;
+	char icd10[9];
+	char description[256];
+} emr_encounter_dx;
+typedef struct emr_encounter_dxs {
+	emr_encounter_dx *items;
+	size_t n, cap;
+} emr_encounter_dxs;
+void emr_encounter_dxs_free(emr_encounter_dxs *list);
+int emr_encounter_dx_list_patient(emr_db *db, int64_t patient_id, emr_encounter_dxs *out);
+
 #endif

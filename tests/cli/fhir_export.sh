@@ -1,0 +1,265 @@
+#!/bin/sh
+# `emr export fhir`: a demo practice plus a hostile chart, exported as
+# Bundles and as bulk NDJSON, checked by the independent validator
+# (tests/fhir/validate.mjs: medplum + HL7's R4 JSON schema + reference
+# resolution) and by reading the values back with python3: the blood
+# pressure panel, NKDA, a note's Markdown, an addendum, money; files and
+# modes, --force, roles and the audit log.
+here=$(dirname "$0")
+. "$here/lib.sh"
+
+VALIDATE="$here/../fhir/validate.mjs"
+if [ ! -d "$here/../fhir/node_modules" ]; then
+	echo "tests/fhir/node_modules is missing: run make fhir-deps"
+	FAIL=1
+	finish
+	exit 1
+fi
+
+# --------------------------------------------------------------- setup
+run demo --patients 40 --db "$EMR_DB"
+expect "demo practice" 0 "Patients: 40"
+EMR_USER=$(sql "SELECT login FROM users WHERE role = 'physician' ORDER BY id LIMIT 1")
+NURSE=$(sql "SELECT login FROM users WHERE role = 'nurse' ORDER BY id LIMIT 1")
+FRONT=$(sql "SELECT login FROM users WHERE role = 'frontdesk' ORDER BY id LIMIT 1")
+export EMR_USER EMR_PASSPHRASE=demo-passphrase
+
+# A chart with hostile text: an escape sequence, quotes, a backslash,
+# markup and right-to-left text.
+ESC=$(printf '\033')
+run patient add --given "Eve${ESC}[31mRed" --family "O'Brien \"Q\" \\ <b>x</b> שלום" --dob 1970-01-02 --sex female \
+	--address "1 Main St
+Apt 2" --city Springfield --state IL --zip 62701
+expect "hostile patient" 0 "registered"
+MRN=$(printf '%s' "$OUT" | sed -n 's/.*registered \([A-Z0-9-]*\).*/\1/p' | head -1)
+PID=$(sql "SELECT id FROM patients WHERE mrn = '$MRN'")
+run allergy add "$MRN" --nkda
+expect "NKDA" 0
+run vital add "$MRN" --bp 128/82 --pulse 72 --weight 80 --height 175
+expect "vitals" 0
+run lab add "$MRN" --loinc 4548-4 --value 7.4
+expect "lab" 0
+run visit add "$MRN" --reason "Follow-up: \"BP\" & <sugar>"
+expect "visit" 0 "draft note"
+VISIT=$(printf '%s' "$OUT" | sed -n 's/^visit \([0-9]*\) .*/\1/p')
+NOTE=$(printf '%s' "$OUT" | sed -n 's/.*draft note \([0-9]*\).*/\1/p')
+run note edit "$NOTE" --text "## Assessment
+
+Hypertension, *controlled*.  Café ☕ — \"quoted\" \\ back${ESC}[0m.
+
+- continue lisinopril
+"
+expect "note text" 0
+run note sign "$NOTE"
+expect "note signed" 0
+run note addendum "$NOTE" --text "Addendum: potassium was normal."
+expect "addendum" 0
+run dx add "$VISIT" --icd10 I10
+expect "diagnosis" 0
+run fee add 99499 --description "Unlisted E/M service" --fee 37.37
+expect "fee with cents" 0
+run charge add "$VISIT" --code 99213
+expect "charge 99213" 0
+run charge add "$VISIT" --code 99499 --units 2
+expect "charge 99499 x2" 0
+run invoice issue "$VISIT"
+expect "invoice" 0
+run appt add "$MRN" --at "2026-12-01 10:00" --reason "Recheck"
+expect "appointment" 0
+run appt add "$MRN" --at "2026-12-02 10:00" --reason "Cancelled one"
+expect "second appointment" 0
+APPT=$(sql "SELECT max(id) FROM appointments WHERE patient_id = $PID")
+run appt cancel "$APPT" --reason "Patient called"
+expect "cancel" 0
+
+# --------------------------------------------------------------- bundles
+for p in E000001 E000002 E000003 "$MRN"; do
+	run export fhir "$p" -o "$TMP/$p.json"
+	expect "export fhir $p" 0 "" "wrote"
+done
+mode=$(stat -c %a "$TMP/$MRN.json")
+[ "$mode" = 600 ] && ok "bundle file is 0600" || bad "bundle file is 0600 (got $mode)"
+run export fhir E000001
+expect "export to standard output" 0 '"resourceType": "Bundle"'
+cmp -s "$TMP/out" "$TMP/E000001.json" && ok "stdout and -o agree" || bad "stdout and -o agree"
+
+# --------------------------------------------------------------- NDJSON
+run export fhir --all --ndjson "$TMP/bulk"
+expect "bulk export" 0 "exported 41 patients"
+[ -z "$ERR" ] && ok "no progress on a non-terminal stderr" || bad "no progress on a non-terminal stderr"
+mode=$(stat -c %a "$TMP/bulk")
+[ "$mode" = 700 ] && ok "bulk directory is 0700" || bad "bulk directory is 0700 (got $mode)"
+modes=$(stat -c %a "$TMP"/bulk/*.ndjson | sort -u | tr '\n' ' ')
+[ "$modes" = "600 " ] && ok "NDJSON files are 0600" || bad "NDJSON files are 0600 (got $modes)"
+for t in Patient Organization Practitioner Encounter Condition AllergyIntolerance MedicationRequest Observation \
+	Immunization DocumentReference Appointment ChargeItem Invoice; do
+	[ -s "$TMP/bulk/$t.ndjson" ] || bad "bulk has $t.ndjson"
+done
+ok "bulk has a file per resource type"
+run export fhir --all --ndjson "$TMP/bulk"
+expect "existing files are refused" 1 "" "use --force"
+run export fhir --all --ndjson "$TMP/bulk" --force
+expect "--force overwrites" 0 "exported 41 patients"
+
+# --------------------------------------------------------------- the validator
+node "$VALIDATE" "$TMP"/E00000*.json "$TMP/$MRN.json" "$TMP"/bulk/*.ndjson >"$TMP/validate.out" 2>&1
+RC=$?
+OUT=$(tail -20 "$TMP/validate.out")
+ERR=""
+expect "validator: zero errors" 0 ": 0 errors"
+
+# It does catch errors: a dangling reference and a bad code.
+python3 - "$TMP/$MRN.json" "$TMP/broken.json" <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))
+for e in b['entry']:
+    r = e['resource']
+    if r['resourceType'] == 'Encounter':
+        r['subject'] = {'reference': 'urn:uuid:00000000-0000-8000-8000-000000000000'}
+        r['status'] = 'done'
+        break
+json.dump(b, open(sys.argv[2], 'w'))
+EOF
+node "$VALIDATE" "$TMP/broken.json" >"$TMP/validate.out" 2>&1
+RC=$?
+OUT=$(cat "$TMP/validate.out")
+expect "validator finds a dangling reference" 1 "does not resolve inside the Bundle"
+expect "validator finds a bad code" 1 "Encounter.status: must be equal to one of the allowed values"
+
+# --------------------------------------------------------------- values
+python3 - "$TMP/$MRN.json" "$EMR_DB" "$NOTE" "$TMP/bulk" "$PID" >"$TMP/py.out" 2>&1 <<'EOF'
+import base64, json, os, sqlite3, sys
+from decimal import Decimal
+
+path, dbpath, note_id, bulk, pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+db = sqlite3.connect(dbpath)
+b = json.load(open(path), parse_float=Decimal)
+res = [e['resource'] for e in b['entry']]
+by_url = {e['fullUrl']: e['resource'] for e in b['entry']}
+fails = 0
+def check(name, cond):
+    global fails
+    print(('ok    ' if cond else 'FAIL  ') + name)
+    fails += 0 if cond else 1
+def of(t):
+    return [r for r in res if r['resourceType'] == t]
+
+uid = db.execute("SELECT uid FROM installation").fetchone()[0]
+check('bundle is a collection', b['type'] == 'collection')
+check('every resource has an emr identifier',
+      all(any(i['system'].startswith('urn:emr:%s:' % uid) for i in r['identifier']) for r in res))
+check('every fullUrl is a urn:uuid', all(e['fullUrl'].startswith('urn:uuid:') for e in b['entry']))
+
+p = of('Patient')[0]
+family, given = db.execute("SELECT family_name, given_name FROM patients WHERE id = ?", (pid,)).fetchone()
+check('hostile family name written as stored', p['name'][0]['family'] == family)
+check('escape in a name becomes a visible control picture',
+      p['name'][0]['given'] == [given.replace('\x1b', '\u241b')])
+mrn = [i for i in p['identifier'] if i.get('type', {}).get('coding', [{}])[0].get('code') == 'MR']
+check('MRN identifier typed MR', len(mrn) == 1 and mrn[0]['system'] == 'urn:emr:mrn')
+check('two address lines', p['address'][0]['line'] == ['1 Main St', 'Apt 2'])
+
+bp = [o for o in of('Observation') if o['code']['coding'][0]['code'] == '85354-9']
+check('one BP panel 85354-9', len(bp) == 1)
+comps = {c['code']['coding'][0]['code']: c['valueQuantity'] for c in bp[0].get('component', [])}
+check('BP components 8480-6 and 8462-4', set(comps) == {'8480-6', '8462-4'})
+check('BP values 128/82 in mm[Hg]', comps.get('8480-6', {}).get('value') == 128 and comps.get('8462-4', {}).get('value') == 82
+      and all(q['unit'] == 'mm[Hg]' and q['code'] == 'mm[Hg]' and q['system'] == 'http://unitsofmeasure.org' for q in comps.values()))
+check('BP is vital-signs', bp[0]['category'][0]['coding'][0]['code'] == 'vital-signs')
+bmi = [o for o in of('Observation') if o['code']['coding'][0]['code'] == '39156-5']
+check('BMI 39156-5 in kg/m2', len(bmi) == 1 and bmi[0]['valueQuantity']['code'] == 'kg/m2')
+a1c = [o for o in of('Observation') if o['code']['coding'][0]['code'] == '4548-4']
+check('HbA1c is laboratory, high, with a range',
+      len(a1c) == 1 and a1c[0]['category'][0]['coding'][0]['code'] == 'laboratory'
+      and a1c[0]['interpretation'][0]['coding'][0]['code'] == 'H' and 'high' in a1c[0]['referenceRange'][0])
+
+nkda = [a for a in of('AllergyIntolerance') if any(c['code'] == '409137002' for c in a['code'].get('coding', []))]
+check('NKDA present (SNOMED 409137002)', len(nkda) == 1)
+check('NKDA also 716186003 when nothing else is known',
+      any(c['code'] == '716186003' for c in nkda[0]['code']['coding']))
+
+notes = [d for d in of('DocumentReference') if d['id'] == 'note-%d' % note_id]
+check('the note is a DocumentReference', len(notes) == 1)
+d = notes[0]
+body = db.execute("SELECT body FROM notes WHERE id = ?", (note_id,)).fetchone()[0]
+att = d['content'][0]['attachment']
+check('note contentType text/markdown', att['contentType'] == 'text/markdown')
+check('note Markdown decodes back to the note text', base64.b64decode(att['data']).decode('utf-8') == body)
+check('signed note is final, current, progress note',
+      d['docStatus'] == 'final' and d['status'] == 'current' and d['type']['coding'][0]['code'] == '11506-3')
+signed_at = db.execute("SELECT signed_at FROM notes WHERE id = ?", (note_id,)).fetchone()[0]
+check('authenticator carries the signing time', d['authenticator']['extension'][0]['valueDateTime'] == signed_at)
+check('authenticator is a Practitioner in the Bundle', by_url[d['authenticator']['reference']]['resourceType'] == 'Practitioner')
+note_url = [e['fullUrl'] for e in b['entry'] if e['resource'] is d][0]
+adds = [x for x in of('DocumentReference') if x.get('relatesTo')]
+check('addendum relatesTo appends the note',
+      len(adds) == 1 and adds[0]['relatesTo'][0]['code'] == 'appends' and adds[0]['relatesTo'][0]['target']['reference'] == note_url)
+abody = db.execute("SELECT body FROM note_addenda WHERE note_id = ?", (note_id,)).fetchone()[0]
+check('addendum text decodes back', base64.b64decode(adds[0]['content'][0]['attachment']['data']).decode() == abody)
+
+charges = {c['code']['coding'][0]['code']: c for c in of('ChargeItem')}
+for code, units in (('99213', 1), ('99499', 2)):
+    fee = db.execute("SELECT fee_cents FROM charges c JOIN encounters e ON e.id = c.encounter_id WHERE e.patient_id = ? AND c.code = ?",
+                     (pid, code)).fetchone()[0]
+    c = charges.get(code)
+    check('ChargeItem %s: priceOverride equals the fee x %d' % (code, units),
+          c is not None and Decimal(str(c['priceOverride']['value'])) == Decimal(fee * units) / 100 and c['priceOverride']['currency'] == 'USD')
+    check('ChargeItem %s is billed, quantity %d' % (code, units), c['status'] == 'billed' and c['quantity']['value'] == units)
+check('99499 x2 is exactly 74.74', Decimal(str(charges['99499']['priceOverride']['value'])) == Decimal('74.74'))
+inv = of('Invoice')
+total = db.execute("SELECT total_cents FROM invoices WHERE patient_id = ?", (pid,)).fetchone()[0]
+check('Invoice totalGross equals the invoice total', len(inv) == 1 and Decimal(str(inv[0]['totalGross']['value'])) == Decimal(total) / 100)
+check('Invoice lines point at the ChargeItems',
+      sorted(by_url[l['chargeItemReference']['reference']]['id'] for l in inv[0]['lineItem']) == sorted(c['id'] for c in charges.values()))
+
+appts = of('Appointment')
+st = sorted(a['status'] for a in appts)
+check('appointments booked and cancelled', st == ['booked', 'cancelled'])
+check('cancelationReason', [a['cancelationReason']['text'] for a in appts if a['status'] == 'cancelled'] == ['Patient called'])
+dx = [c for c in of('Condition') if c['category'][0]['coding'][0]['code'] == 'encounter-diagnosis']
+check('encounter diagnosis I10 with its encounter', any(c['code']['coding'][0]['code'] == 'I10' and 'encounter' in c for c in dx))
+enc = of('Encounter')
+check('office visit is AMB', all(e['class']['code'] == 'AMB' for e in enc))
+
+# NDJSON: one resource per line, every patient once.
+n = db.execute("SELECT count(*) FROM patients").fetchone()[0]
+lines = open(os.path.join(bulk, 'Patient.ndjson')).read().split('\n')
+check('NDJSON ends with a newline', lines[-1] == '')
+pats = [json.loads(l) for l in lines[:-1]]
+check('Patient.ndjson has every patient once', sorted(x['id'] for x in pats) == sorted('patient-%d' % i for i, in db.execute("SELECT id FROM patients")))
+check('NDJSON references are relative', json.loads(open(os.path.join(bulk, 'Encounter.ndjson')).readline())['subject']['reference'].startswith('Patient/patient-'))
+orgs = open(os.path.join(bulk, 'Organization.ndjson')).read().splitlines()
+check('one Organization', len(orgs) == 1)
+users = db.execute("SELECT count(*) FROM users").fetchone()[0]
+check('a Practitioner per user', len(open(os.path.join(bulk, 'Practitioner.ndjson')).read().splitlines()) == users)
+print('python: %d failed' % fails)
+EOF
+RC=$?
+OUT=$(cat "$TMP/py.out")
+ERR=""
+cat "$TMP/py.out" | grep '^FAIL' | sed 's/^/      /'
+expect "values read back (python)" 0 "python: 0 failed"
+
+# --------------------------------------------------------------- roles, audit, errors
+EMR_USER=$NURSE run export fhir "$MRN" -o "$TMP/nurse.json"
+expect "a nurse may export" 0
+grep -q '"ChargeItem"' "$TMP/nurse.json" && bad "a nurse's export has no billing" || ok "a nurse's export has no billing"
+EMR_USER=$FRONT run export fhir "$MRN"
+expect "the front desk may not export" 1 "" "front-desk user cannot"
+EMR_USER=$FRONT run export fhir --all --ndjson "$TMP/front"
+expect "the front desk may not bulk export" 1 "" "front-desk user cannot"
+[ ! -e "$TMP/front" ] && ok "a refused bulk export makes no directory" || bad "a refused bulk export makes no directory"
+n=$(sql "SELECT count(*) FROM audit_events WHERE action = 'export' AND patient_id = $PID")
+[ "$n" -ge 1 ] && ok "exports are audited" || bad "exports are audited ($n rows)"
+n=$(sql "SELECT count(*) FROM audit_events WHERE action = 'export' AND detail LIKE '%bulk NDJSON%'")
+[ "$n" = 2 ] && ok "bulk exports are audited" || bad "bulk exports are audited ($n rows)"
+run export fhir NOPE
+expect "unknown patient" 1
+run export fhir --all
+expect "--all needs --ndjson" 2
+run export fhir "$MRN" --force
+expect "--force is for --ndjson" 2
+run export csv "$MRN"
+expect "only fhir" 2
+
+finish
