@@ -317,6 +317,15 @@ static int invoice_issue(emr_cli *cli, int argc, char **argv)
 	return EMR_EXIT_OK;
 }
 
+/* "card 1234 credit": method, reference and memo, those there are. */
+static void entry_detail(const emr_ledger_entry *e, emr_sb *out)
+{
+	const char *parts[] = {e->method, e->reference, e->memo};
+	for (size_t k = 0; k < 3; k++)
+		if (*parts[k])
+			emr_sb_printf(out, "%s%s", out->len ? " " : "", parts[k]);
+}
+
 static bool parse_invoice_ref(const char *s, int64_t *id)
 {
 	if (strncmp(s, "INV-", 4) == 0)
@@ -410,11 +419,12 @@ static int invoice_show(emr_cli *cli, int argc, char **argv)
 		fprintf(o, "\nTotal: %s\n\nPayments and adjustments:\n", money(inv.total_cents, b));
 		for (size_t i = 0; i < inv.nentries; i++) {
 			const emr_ledger_entry *e = &inv.entries[i];
-			fprintf(o, "  %s  %-10s %10s  %s ", e->date, e->kind, money(e->amount_cents, b), e->method);
-			emr_fput_clean(o, e->reference, false);
-			fputc(' ', o);
-			emr_fput_clean(o, e->memo, false);
+			emr_sb detail = EMR_SB_INIT;
+			entry_detail(e, &detail);
+			fprintf(o, "  %s  %-10s %10s  ", e->date, e->kind, money(e->amount_cents, b));
+			emr_fput_clean(o, emr_sb_str(&detail), false);
 			fputc('\n', o);
+			emr_sb_free(&detail);
 		}
 		fprintf(o, "\nBalance: %s\n", money(inv.balance_cents, b));
 	}
@@ -660,10 +670,7 @@ int emr_cmd_statement(emr_cli *cli, int argc, char **argv)
 		run += e->amount_cents;
 		/* method, reference and memo, as many as there are */
 		emr_sb detail = EMR_SB_INIT;
-		const char *parts[] = {e->method, e->reference, e->memo};
-		for (size_t k = 0; k < 3; k++)
-			if (*parts[k])
-				emr_sb_printf(&detail, "%s%s", detail.len ? " " : "", parts[k]);
+		entry_detail(e, &detail);
 		const char *cells[6] = {e->date, e->kind, e->invoice_number, emr_sb_str(&detail),
 		                        money(e->amount_cents, a), money(run, b)};
 		emr_table_add(t, cells);
