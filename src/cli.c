@@ -45,7 +45,7 @@ static const struct command {
 	{"recall", emr_cmd_recall, "patients due for a follow-up with nothing booked"},
 	{"export", emr_cmd_export, "export charts as FHIR R4: one patient's Bundle, or every patient as NDJSON"},
 	{"import", emr_cmd_import, "import FHIR R4 Bundles and NDJSON into charts (all or nothing per file)"},
-	{"print", emr_cmd_print, "print notes, visits, summaries, prescriptions and invoices (text, md, html, pdf)"},
+	{"print", emr_cmd_print, "print notes, visits, summaries, prescriptions and invoices"},
 	{"codes", emr_cmd_codes, "ICD-10-CM, LOINC and CVX: search and import"},
 	{"user", emr_cmd_user, "the practice's users"},
 	{"practice", emr_cmd_practice, "the practice's settings: letterhead, NPI, clinic hours, time zone"},
