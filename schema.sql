@@ -683,7 +683,8 @@ CREATE TABLE fhir_received (
   json           TEXT NOT NULL CHECK (json_valid(json)),
   mapped_table   TEXT CHECK (mapped_table IS NULL OR mapped_table IN (
                    'patients', 'encounters', 'problems', 'allergies', 'medications', 'observations',
-                   'immunizations', 'procedures', 'notes', 'note_addenda', 'appointments', 'users')),
+                   'immunizations', 'procedures', 'notes', 'note_addenda', 'appointments', 'users',
+                   'encounter_diagnoses')),   -- mapped_id: its rowid
   mapped_id      INTEGER,
   patient_id     INTEGER REFERENCES patients(id),
   -- A Practitioner's or Organization's name ("Dr. Levi Reichert"), so a

@@ -132,6 +132,7 @@ static int import_fhir(emr_cli *cli, int argc, char **argv)
 		o.progress = show_progress;
 		o.progress_ctx = cli->err;
 	}
+	emr_fhir_import_order(pos, (size_t)npos);
 	json_t *files = json_array();
 	int status = EMR_EXIT_OK;
 	long mapped = 0, kept = 0, already = 0, bytes = 0, entries = 0;

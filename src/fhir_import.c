@@ -424,7 +424,7 @@ typedef struct target {
 
 static const char *const TABLES[] = {"patients", "encounters", "problems", "allergies", "medications", "observations",
                                      "immunizations", "procedures", "notes", "note_addenda", "appointments", "users",
-                                     NULL};
+                                     "encounter_diagnoses", NULL};
 
 static const char *table_static(const char *t)
 {
@@ -1048,6 +1048,14 @@ static bool when(const json_t *res, const char *const *fields, char *date, char 
 	return false;
 }
 
+/* When the source recorded it (capped at now), else now: created_at. */
+static void recorded_at(state *s, const json_t *res, const char *field, char *out)
+{
+	const char *const fields[] = {field, NULL};
+	if (!when(res, fields, NULL, out) || strcmp(out, s->now) > 0)
+		copy_text(out, s->now, EMR_INSTANT_LEN);
+}
+
 static const char *clinical_status(const json_t *res)
 {
 	return cc_code(json_object_get(res, "clinicalStatus"), NULL);
@@ -1128,6 +1136,39 @@ static int map_condition(state *s, entry *e, int64_t pid)
 		keep(e, "refuted");
 		return 0;
 	}
+	/* A diagnosis addressed at one visit (no clinical status of its
+	 * own, as emr exports them) is that visit's, not the problem list's. */
+	bool visit_dx = false;
+	size_t k;
+	json_t *cat;
+	json_array_foreach(json_object_get(e->res, "category"), k, cat) {
+		const char *cc = cc_code(cat, NULL);
+		if (cc && strcmp(cc, "encounter-diagnosis") == 0)
+			visit_dx = true;
+	}
+	int64_t enc = encounter_of(s, json_object_get(e->res, "encounter"), pid);
+	if (visit_dx && !clinical_status(e->res) && *icd10 && enc) {
+		sqlite3_stmt *st = emr_db_stmt(s->db,
+			"INSERT INTO encounter_diagnoses(encounter_id, rank, icd10)"
+			" SELECT ?1, ifnull(max(rank), 0) + 1, ?2 FROM encounter_diagnoses WHERE encounter_id = ?1"
+			" HAVING ifnull(max(rank), 0) < 12");
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, enc);
+		sqlite3_bind_text(st, 2, icd10, -1, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return fail_at(s, e, "encounter diagnosis: %s", sqlite3_errmsg(emr_db_sqlite(s->db)));
+		if (sqlite3_changes(emr_db_sqlite(s->db)) == 0) {
+			keep(e, "a visit holds at most 12 diagnoses");
+			return 0;
+		}
+		e->table = "encounter_diagnoses";
+		e->row = sqlite3_last_insert_rowid(emr_db_sqlite(s->db));
+		e->patient_id = pid;
+		return 0;
+	}
 	char desc[EMR_TEXT_MAX];
 	copy_text(desc, cc_text(code), sizeof desc);
 	if (!*desc)
@@ -1148,6 +1189,8 @@ static int map_condition(state *s, entry *e, int64_t pid)
 	if (is_resolved && *onset && strcmp(resolved, onset) < 0)
 		copy_text(resolved, onset, sizeof resolved);
 	bool err = entered_in_error(e->res);
+	char created[EMR_INSTANT_LEN];
+	recorded_at(s, e->res, "recordedDate", created);
 	sqlite3_stmt *st = emr_db_stmt(s->db,
 		"INSERT INTO problems(patient_id, icd10, snomed, description, onset_date, status, resolved_date, note,"
 		" recorded_by, created_at, updated_at, retired_at, retired_by, retired_reason)"
@@ -1163,7 +1206,7 @@ static int map_condition(state *s, entry *e, int64_t pid)
 	emr_bind_text_or_null(st, 7, is_resolved ? resolved : NULL);
 	sqlite3_bind_text(st, 8, note, -1, SQLITE_TRANSIENT);
 	bind_actor(s, st, 9);
-	sqlite3_bind_text(st, 10, s->now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, created, -1, SQLITE_TRANSIENT);
 	bind_retired(s, st, 11, err, "entered in error at the source");
 	return finish_insert(s, e, st, "problems", pid);
 }
@@ -1223,6 +1266,8 @@ static int map_allergy(state *s, entry *e, int64_t pid)
 	char onset[EMR_DATE_LEN] = "";
 	static const char *const onset_f[] = {"onsetDateTime", "onsetPeriod.start", NULL};
 	when(e->res, onset_f, onset, NULL);
+	char created[EMR_INSTANT_LEN];
+	recorded_at(s, e->res, "recordedDate", created);
 	sqlite3_stmt *st = emr_db_stmt(s->db,
 		"INSERT INTO allergies(patient_id, is_nkda, substance, substance_code, category, reaction, severity, status,"
 		" onset_date, recorded_by, created_at, updated_at, retired_at, retired_by, retired_reason)"
@@ -1242,7 +1287,7 @@ static int map_allergy(state *s, entry *e, int64_t pid)
 	sqlite3_bind_text(st, 8, err ? "entered-in-error" : status, -1, SQLITE_TRANSIENT);
 	emr_bind_text_or_null(st, 9, onset);
 	bind_actor(s, st, 10);
-	sqlite3_bind_text(st, 11, s->now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 11, created, -1, SQLITE_TRANSIENT);
 	bind_retired(s, st, 12, err, "entered in error at the source");
 	return finish_insert(s, e, st, "allergies", pid);
 }
@@ -1269,6 +1314,18 @@ static bool tok_unit(const char *t)
 	bool letter = false;
 	if (!n || n > 16)
 		return false;
+	/* emr's own lower-case strengths: "10 mg", "5 mg/ml". */
+	static const char *const lower[] = {"mg", "mcg", "g", "ml", "meq", "unt", "iu", "units", "mmol", "hr",
+	                                    "actuat", "%", NULL};
+	for (size_t i = 0; lower[i]; i++)
+		if (strcmp(t, lower[i]) == 0)
+			return true;
+	if (strchr(t, '/') && islower((unsigned char)t[0])) {
+		for (size_t i = 0; i < n; i++)
+			if (!islower((unsigned char)t[i]) && !strchr("/[]{}._%0123456789", t[i]))
+				return false;
+		return true;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (isupper((unsigned char)t[i]) || t[i] == '%')
 			letter = true;
@@ -1460,8 +1517,10 @@ static int map_medication(state *s, entry *e, int64_t pid)
 	double rf;
 	if (jnum(jget(e->res, "dispenseRequest.numberOfRepeatsAllowed"), &rf) && rf >= 0 && rf <= 99)
 		m.refills = (int)rf;
-	static const char *const start_f[] = {"dispenseRequest.validityPeriod.start", "authoredOn", NULL};
-	static const char *const stop_f[] = {"dispenseRequest.validityPeriod.end", NULL};
+	static const char *const start_f[] = {"dosageInstruction.0.timing.repeat.boundsPeriod.start",
+	                                      "dispenseRequest.validityPeriod.start", "authoredOn", NULL};
+	static const char *const stop_f[] = {"dosageInstruction.0.timing.repeat.boundsPeriod.end",
+	                                     "dispenseRequest.validityPeriod.end", NULL};
 	when(e->res, start_f, m.start_date, NULL);
 	when(e->res, stop_f, m.stop_date, NULL);
 	if (*m.stop_date && *m.start_date && strcmp(m.stop_date, m.start_date) < 0)
@@ -1537,7 +1596,9 @@ static int map_medication(state *s, entry *e, int64_t pid)
 	sqlite3_bind_text(st, 15, err ? "entered-in-error" : status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 16, m.reason, -1, SQLITE_TRANSIENT);
 	emr_bind_text_or_null(st, 17, stop_reason);
-	sqlite3_bind_text(st, 18, s->now, -1, SQLITE_TRANSIENT);
+	char created[EMR_INSTANT_LEN];
+	recorded_at(s, e->res, "authoredOn", created);
+	sqlite3_bind_text(st, 18, created, -1, SQLITE_TRANSIENT);
 	bind_retired(s, st, 19, err, fs && strcmp(fs, "cancelled") == 0 ? "cancelled at the source"
 	                                                                   : "entered in error at the source");
 	sqlite3_bind_text(st, 22, source_prescriber, -1, SQLITE_TRANSIENT);
@@ -1642,13 +1703,34 @@ static const char *flag_of(const json_t *interp)
 	return NULL;
 }
 
+/* The LOINC code of a CodeableConcept: of several codings (US Core's
+ * pulse oximetry carries 2708-6 and 59408-5), the last one the table
+ * knows; else the first well-formed one. */
+static const char *pick_loinc(state *s, const json_t *cc)
+{
+	const char *first = NULL, *known = NULL;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(cc, "coding"), i, c) {
+		const char *sys = jstr(c, "system"), *code = jstr(c, "code");
+		if (!sys || strcmp(sys, EMR_FHIR_LOINC) != 0 || !loinc_code_ok(code))
+			continue;
+		if (!first)
+			first = code;
+		loinc_row l;
+		if (loinc_get(s, code, &l) == 0 && l.found)
+			known = code;
+	}
+	return known ? known : first;
+}
+
 /* One observations row from o (the resource or one of its components).
  * Returns 0 and *row, 1 when it cannot be held (*why says why), -1. */
 static int obs_row(state *s, entry *e, const json_t *o, int64_t pid, int64_t enc, const char *kind_hint,
                    const char *effective, const char *status, bool err, int64_t panel, int64_t *row, const char **why)
 {
 	json_t *code = json_object_get(o, "code");
-	const char *lc = cc_code(code, EMR_FHIR_LOINC);
+	const char *lc = pick_loinc(s, code);
 	if (!loinc_code_ok(lc)) {
 		*why = "no LOINC code";
 		return 1;
@@ -1826,7 +1908,7 @@ static int map_observation(state *s, entry *e, int64_t pid)
 	for (int pass = 0; pass < 2; pass++) {
 		/* Systolic first, so the panel is named by it as emr does. */
 		json_array_foreach(comps, i, c) {
-			const char *cl = cc_code(json_object_get(c, "code"), EMR_FHIR_LOINC);
+			const char *cl = pick_loinc(s, json_object_get(c, "code"));
 			bool sys = cl && strcmp(cl, "8480-6") == 0;
 			if ((pass == 0) != sys)
 				continue;
@@ -1940,7 +2022,9 @@ static int map_immunization(state *s, entry *e, int64_t pid)
 	int64_t performer = ref_user(s, jget(e->res, "performer.0.actor"));
 	if (performer)
 		sqlite3_bind_int64(st, 11, performer);
-	sqlite3_bind_text(st, 12, s->now, -1, SQLITE_TRANSIENT);
+	char created[EMR_INSTANT_LEN];
+	recorded_at(s, e->res, "recorded", created);
+	sqlite3_bind_text(st, 12, created, -1, SQLITE_TRANSIENT);
 	bind_retired(s, st, 13, err, "entered in error at the source");
 	return finish_insert(s, e, st, "immunizations", pid);
 }
@@ -2399,9 +2483,20 @@ static int map_document(state *s, entry *e, int64_t pid)
 	sqlite3_bind_text(st, 5, err ? "entered-in-error" : draft ? "draft" : "signed", -1, SQLITE_STATIC);
 	if (!err && !draft) {
 		/* Signed where it was written; accepted into this record by the
-		 * importing user, who is therefore the one named as signer. */
+		 * importing user, who is therefore the one named as signer.  The
+		 * time is the source's signing time when it gives one. */
+		char signed_at[EMR_INSTANT_LEN];
+		copy_text(signed_at, date, sizeof signed_at);
+		size_t x;
+		json_t *ext;
+		json_array_foreach(jget(e->res, "authenticator.extension"), x, ext) {
+			const char *url = jstr(ext, "url"), *vdt = jstr(ext, "valueDateTime");
+			fdt t;
+			if (url && vdt && strstr(url, "signed-at") && fdt_parse(vdt, &t))
+				fdt_instant(&t, signed_at);
+		}
 		sqlite3_bind_int64(st, 6, s->actor);
-		sqlite3_bind_text(st, 7, date, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, signed_at, -1, SQLITE_TRANSIENT);
 	}
 	sqlite3_bind_text(st, 8, date, -1, SQLITE_TRANSIENT);
 	bind_retired(s, st, 9, err, "entered in error at the source");
@@ -2961,6 +3056,37 @@ out:
 	json_decref(doc);
 	free(buf);
 	return rc;
+}
+
+/* Bulk Data names each NDJSON file after its resource type; the phase of
+ * that type, or 8 for any other name. */
+static int file_phase(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char type[65];
+	size_t n = strcspn(base, ".-_");
+	if (n == 0 || n >= sizeof type)
+		return 8;
+	memcpy(type, base, n);
+	type[n] = '\0';
+	entry e = {.type = type, .res = NULL};
+	return strcmp(type, "DocumentReference") == 0 ? 6 : phase_of(&e);
+}
+
+void emr_fhir_import_order(const char **paths, size_t n)
+{
+	/* Insertion sort: stable, and n is small. */
+	for (size_t i = 1; i < n; i++) {
+		const char *p = paths[i];
+		int ph = file_phase(p);
+		size_t j = i;
+		while (j > 0 && file_phase(paths[j - 1]) > ph) {
+			paths[j] = paths[j - 1];
+			j--;
+		}
+		paths[j] = p;
+	}
 }
 
 void emr_fhir_result_free(emr_fhir_result *res)

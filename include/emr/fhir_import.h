@@ -115,4 +115,10 @@ typedef struct emr_fhir_opts {
 int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts, emr_fhir_result *res);
 void emr_fhir_result_free(emr_fhir_result *res);
 
+/* Orders files so that what others refer to comes first, by the resource
+ * type a Bulk Data NDJSON file is named after ("Patient.ndjson" before
+ * "Encounter.ndjson" before "Observation.ndjson"); other names keep their
+ * order, after the known ones.  Stable. */
+void emr_fhir_import_order(const char **paths, size_t n);
+
 #endif
