@@ -19,7 +19,6 @@
 static int cmd_version(emr_cli *cli, int argc, char **argv);
 static int cmd_help(emr_cli *cli, int argc, char **argv);
 static int cmd_keys(emr_cli *cli, int argc, char **argv);
-int emr_cmd_refund(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
 
 /* Every top-level command, in the order `emr help` lists them. */
 static const struct command {

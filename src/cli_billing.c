@@ -569,7 +569,6 @@ int emr_cmd_adjust(emr_cli *cli, int argc, char **argv)
 
 /* Registered in cli.c's command table (the prototype is not in cli.h,
  * which another part of the tree owns). */
-int emr_cmd_refund(emr_cli *cli, int argc, char **argv);
 int emr_cmd_refund(emr_cli *cli, int argc, char **argv)
 {
 	const char *method = NULL, *ref = NULL, *inv = NULL;

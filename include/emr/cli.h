@@ -131,6 +131,7 @@ int emr_cmd_pay(emr_cli *cli, int argc, char **argv);       /* src/cli_billing.c
 int emr_cmd_adjust(emr_cli *cli, int argc, char **argv);    /* src/cli_billing.c */
 int emr_cmd_balance(emr_cli *cli, int argc, char **argv);   /* src/cli_billing.c */
 int emr_cmd_statement(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
+int emr_cmd_refund(emr_cli *cli, int argc, char **argv);    /* src/cli_billing.c */
 /* `emr report daysheet|aging` (argv[1] is one of them). */
 int emr_cmd_report_billing(emr_cli *cli, int argc, char **argv); /* src/cli_billing.c */
 int emr_cmd_practice(emr_cli *cli, int argc, char **argv);  /* src/cli_practice.c */
