@@ -72,7 +72,7 @@ static const char *perm_phrase(emr_perm p)
 	case EMR_PERM_PRESCRIBE: return "prescribe";
 	case EMR_PERM_BILLING: return "bill";
 	case EMR_PERM_SCHEDULE: return "change the schedule";
-	case EMR_PERM_ADMIN: return "administer users, codes or shared templates";
+	case EMR_PERM_ADMIN: return "administer users, codes, shared templates or the practice settings";
 	case EMR_PERM_PAYMENT: return "take payments or read balances, statements and invoices";
 	}
 	return "do that";

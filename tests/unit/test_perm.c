@@ -165,7 +165,7 @@ Test(perm, biller_bills_and_sees_demographics)
 	strcpy(u.display_name, "Eve");
 	strcpy(u.role, "physician");
 	cr_assert_neq(emr_user_add(env.db, &u), 0);
-	cr_assert_str_eq(emr_db_error(env.db), "a biller cannot administer users, codes or shared templates");
+	cr_assert_str_eq(emr_db_error(env.db), "a biller cannot administer users, codes, shared templates or the practice settings");
 	cr_assert_eq(denials(), 3);
 	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM users WHERE login = 'eve'"), 0);
 }
