@@ -60,7 +60,6 @@ typedef struct fx {
 	/* Users referenced by the bundle (their Practitioners are added). */
 	int64_t *users;
 	size_t nusers, capusers;
-	emr_fees fees;                /* code -> CPT or HCPCS */
 } fx;
 
 static int type_index(const char *type)
@@ -412,7 +411,8 @@ typedef struct chart {
 	emr_encounter_dxs dxs;
 	emr_notes notes;
 	emr_appts appts;
-	emr_invoice_summaries invoices;
+	emr_visit_charges charges;    /* billing users only */
+	emr_visit_invoices invoices;
 } chart;
 
 static void chart_free(chart *c)
@@ -427,7 +427,8 @@ static void chart_free(chart *c)
 	emr_encounter_dxs_free(&c->dxs);
 	emr_notes_free(&c->notes);
 	emr_appts_free(&c->appts);
-	emr_invoice_summaries_free(&c->invoices);
+	emr_visit_charges_free(&c->charges);
+	emr_visit_invoices_free(&c->invoices);
 }
 
 static int chart_read(fx *x, int64_t patient_id, chart *c)
@@ -445,7 +446,8 @@ static int chart_read(fx *x, int64_t patient_id, chart *c)
 	    emr_encounter_dx_list_patient(db, patient_id, &c->dxs) != 0 ||
 	    emr_note_list_patient(db, patient_id, &c->notes) != 0 ||
 	    emr_appt_list_patient(db, patient_id, &c->appts) != 0 ||
-	    (x->billing && emr_invoice_list(db, patient_id, false, &c->invoices) != 0)) {
+	    (x->billing && (emr_visit_charges_for_patient(db, patient_id, &c->charges) != 0 ||
+	                    emr_visit_invoices_for_patient(db, patient_id, &c->invoices) != 0))) {
 		chart_free(c);
 		return -1;
 	}
@@ -1096,51 +1098,48 @@ static int emit_appt(fx *x, const chart *c, const emr_appt *a)
 
 /* ---------------------------------------------------- ChargeItem, Invoice */
 
-static const char *fee_system(const fx *x, const char *code)
-{
-	for (size_t i = 0; i < x->fees.n; i++)
-		if (strcmp(x->fees.items[i].code, code) == 0)
-			return strcmp(x->fees.items[i].system, "HCPCS") == 0 ? EMR_FHIR_HCPCS : EMR_FHIR_CPT;
-	return code[0] >= 'A' && code[0] <= 'Z' ? EMR_FHIR_HCPCS : EMR_FHIR_CPT;
-}
-
-static int emit_charge(fx *x, const chart *c, const emr_visit_billing *vb, const emr_charge *ch)
+static int emit_charge(fx *x, const chart *c, const emr_visit_charge *ch)
 {
 	json_t *r = resource_id(x, "ChargeItem", "charge", ch->id, NULL, "charges");
 	const char *status = strcmp(ch->status, "invoiced") == 0 ? "billed"
 	                     : strcmp(ch->status, "void") == 0   ? "entered-in-error"
 	                                                         : "billable";
 	json_object_set_new(r, "status", json_string(status));
+	/* The code system from the fee schedule; a code missing from it by
+	 * its form (HCPCS Level II starts with a letter). */
+	bool hcpcs = *ch->system ? strcmp(ch->system, "HCPCS") == 0 : (ch->code[0] >= 'A' && ch->code[0] <= 'Z');
 	char text[64];
 	snprintf(text, sizeof text, "%s%s%s", ch->code, *ch->modifiers ? " modifiers " : "", ch->modifiers);
-	json_object_set_new(r, "code", concept_code(fee_system(x, ch->code), ch->code,
+	json_object_set_new(r, "code", concept_code(hcpcs ? EMR_FHIR_HCPCS : EMR_FHIR_CPT, ch->code,
 	                                            *ch->description ? ch->description : NULL, text));
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
-	json_object_set_new(r, "context", ref_encounter(x, ch->encounter_id));
-	set_str(r, "occurrenceDateTime", vb->service_date);
+	set(r, "context", ref_chart_encounter(x, c, ch->encounter_id));
+	set_str(r, "occurrenceDateTime", ch->service_date);
 	json_object_set_new(r, "performingOrganization", ref_org(x));
 	json_object_set_new(r, "quantity", json_pack("{s:i}", "value", ch->units));
 	/* R4: "Total price of the charge overriding the list price": the
 	 * unit fee at the time of the charge times the units. */
 	json_object_set_new(r, "priceOverride", money(ch->amount_cents));
-	/* The diagnoses the charge points at ("1,2"). */
+	set_str(r, "enteredDate", ch->created_at);
+	/* The visit diagnoses the charge points at ("1,2"). */
 	char ptrs[sizeof ch->dx_pointers];
 	snprintf(ptrs, sizeof ptrs, "%s", ch->dx_pointers);
 	char *save = NULL;
 	for (char *w = strtok_r(ptrs, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		int rank = atoi(w);
-		for (size_t i = 0; i < vb->ndx; i++)
-			if (vb->dx[i].rank == rank) {
-				char dotted[16];
-				icd10_dotted(vb->dx[i].icd10, dotted, sizeof dotted);
-				push(r, "reason", concept_code(EMR_FHIR_ICD10CM, dotted,
-				                               *vb->dx[i].description ? vb->dx[i].description : NULL, NULL));
-			}
+		for (size_t i = 0; i < c->dxs.n; i++) {
+			const emr_encounter_dx *d = &c->dxs.items[i];
+			if (d->encounter_id != ch->encounter_id || d->rank != rank)
+				continue;
+			char dotted[16];
+			icd10_dotted(d->icd10, dotted, sizeof dotted);
+			push(r, "reason", concept_code(EMR_FHIR_ICD10CM, dotted, *d->description ? d->description : NULL, NULL));
+		}
 	}
 	return emit(x, r);
 }
 
-static int emit_invoice(fx *x, const chart *c, const emr_invoice *inv)
+static int emit_invoice(fx *x, const chart *c, const emr_visit_invoice *inv)
 {
 	json_t *r = resource_id(x, "Invoice", "invoice", inv->id, NULL, "invoices");
 	char system[96];
@@ -1151,44 +1150,26 @@ static int emit_invoice(fx *x, const chart *c, const emr_invoice *inv)
 	json_object_set_new(r, "recipient", ref_patient(x, c->p.id));
 	set_str(r, "date", inv->issued_at);
 	json_object_set_new(r, "issuer", ref_org(x));
-	for (size_t i = 0; i < inv->nlines; i++)
-		push(r, "lineItem", json_pack("{s:i, s:o}", "sequence", (int)(i + 1), "chargeItemReference",
-		                              ref_id(x, "ChargeItem", "charge", inv->lines[i].id)));
+	int seq = 0;
+	for (size_t i = 0; i < c->charges.n; i++)
+		if (c->charges.items[i].invoice_id == inv->id)
+			push(r, "lineItem", json_pack("{s:i, s:o}", "sequence", ++seq, "chargeItemReference",
+			                              ref_id(x, "ChargeItem", "charge", c->charges.items[i].id)));
 	json_object_set_new(r, "totalNet", money(inv->total_cents));
 	json_object_set_new(r, "totalGross", money(inv->total_cents));
 	return emit(x, r);
 }
 
-/* Charges and invoices: only for users who may bill (billing.h's readers
- * refuse the others, and audit the refusal). */
+/* Charges and invoices: only for users who may bill (the lists are empty
+ * for the others). */
 static int emit_billing(fx *x, const chart *c)
 {
-	if (!x->billing)
-		return 0;
-	for (size_t i = 0; i < c->encs.n; i++) {
-		emr_visit_billing vb;
-		if (emr_visit_billing_get(x->db, c->encs.items[i].id, &vb) != 0)
-			return -1;
-		int rc = 0;
-		for (size_t k = 0; k < vb.ncharges && rc == 0; k++)
-			rc = emit_charge(x, c, &vb, &vb.charges[k]);
-		emr_visit_billing_free(&vb);
-		if (rc)
-			return -1;
-	}
-	for (size_t i = 0; i < c->invoices.n; i++) {
-		emr_invoice inv;
-		memset(&inv, 0, sizeof inv);
-		if (emr_invoice_get(x->db, c->invoices.items[i].id, &inv) != 0) {
-			emr_invoice_free(&inv);
-			return -1;
-		}
-		int rc = emit_invoice(x, c, &inv);
-		emr_invoice_free(&inv);
-		if (rc)
-			return -1;
-	}
-	return 0;
+	int rc = 0;
+	for (size_t i = 0; i < c->charges.n && rc == 0; i++)
+		rc = emit_charge(x, c, &c->charges.items[i]);
+	for (size_t i = 0; i < c->invoices.n && rc == 0; i++)
+		rc = emit_invoice(x, c, &c->invoices.items[i]);
+	return rc;
 }
 
 /* ----------------------------------------------------------- one patient */
@@ -1251,15 +1232,12 @@ static int fx_begin(fx *x, emr_db *db, bool bundle, const char *what)
 	x->billing = emr_perm_allowed(db, EMR_PERM_BILLING);
 	if (emr_fhir_installation_uid(db, x->uid) != 0)
 		return -1;
-	if (x->billing && emr_fee_list(db, false, &x->fees) != 0)
-		return -1;
 	return 0;
 }
 
 static void fx_end(fx *x)
 {
 	free(x->users);
-	emr_fees_free(&x->fees);
 	json_decref(x->entries);
 	x->users = NULL;
 	x->entries = NULL;

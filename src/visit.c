@@ -405,3 +405,85 @@ int emr_encounter_dx_list_patient(emr_db *db, int64_t patient_id, emr_encounter_
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the visit diagnoses");
 }
+
+void emr_visit_charges_free(emr_visit_charges *list)
+{
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+int emr_visit_charges_for_patient(emr_db *db, int64_t patient_id, emr_visit_charges *out)
+{
+	if (emr_permit(db, EMR_PERM_BILLING, "charge list") != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT c.id, c.encounter_id, ifnull(c.invoice_id, 0), c.code, ifnull(f.code_system, ''),"
+		" ifnull(f.description, ''), c.modifiers, c.units, c.fee_cents, c.dx_pointers, c.status,"
+		" date(e.start_at, 'localtime'), c.created_at"
+		" FROM encounters e JOIN charges c ON c.encounter_id = e.id LEFT JOIN fee_schedule f ON f.code = c.code"
+		" WHERE e.patient_id = ?1 ORDER BY e.start_at, c.id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 8;
+			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
+		}
+		emr_visit_charge *c = &out->items[out->n++];
+		memset(c, 0, sizeof *c);
+		c->id = sqlite3_column_int64(st, 0);
+		c->encounter_id = sqlite3_column_int64(st, 1);
+		c->invoice_id = sqlite3_column_int64(st, 2);
+		emr_col_copy(st, 3, c->code, sizeof c->code);
+		emr_col_copy(st, 4, c->system, sizeof c->system);
+		emr_col_copy(st, 5, c->description, sizeof c->description);
+		emr_col_copy(st, 6, c->modifiers, sizeof c->modifiers);
+		c->units = sqlite3_column_int(st, 7);
+		c->fee_cents = sqlite3_column_int64(st, 8);
+		c->amount_cents = c->fee_cents * c->units;
+		emr_col_copy(st, 9, c->dx_pointers, sizeof c->dx_pointers);
+		emr_col_copy(st, 10, c->status, sizeof c->status);
+		emr_col_copy(st, 11, c->service_date, sizeof c->service_date);
+		emr_col_copy(st, 12, c->created_at, sizeof c->created_at);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the charges");
+}
+
+void emr_visit_invoices_free(emr_visit_invoices *list)
+{
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+int emr_visit_invoices_for_patient(emr_db *db, int64_t patient_id, emr_visit_invoices *out)
+{
+	if (emr_permit(db, EMR_PERM_BILLING, "invoice list") != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT id, encounter_id, number, service_date, issued_at, total_cents, ifnull(issued_by, 0)"
+		" FROM invoices WHERE patient_id = ?1 ORDER BY issued_at, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 4;
+			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
+		}
+		emr_visit_invoice *v = &out->items[out->n++];
+		memset(v, 0, sizeof *v);
+		v->id = sqlite3_column_int64(st, 0);
+		v->encounter_id = sqlite3_column_int64(st, 1);
+		emr_col_copy(st, 2, v->number, sizeof v->number);
+		emr_col_copy(st, 3, v->service_date, sizeof v->service_date);
+		emr_col_copy(st, 4, v->issued_at, sizeof v->issued_at);
+		v->total_cents = sqlite3_column_int64(st, 5);
+		v->issued_by = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the invoices");
+}
