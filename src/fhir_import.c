@@ -2810,8 +2810,16 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 	copy_text(res->file, base ? base + 1 : path, sizeof res->file);
 	state s = {.db = db, .opts = opts, .res = res, .file = res->file};
 	res->outcome = EMR_FHIR_REFUSED;
-	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "import fhir") != 0) {
-		copy_text(res->message, emr_db_error(db), sizeof res->message);
+	/* A physician's: an import makes charts, signed notes and codes.
+	 * The refusal is audited (permission-denied) as any other. */
+	char what[300];
+	snprintf(what, sizeof what, "import fhir %s", res->file);
+	if (emr_permit(db, EMR_PERM_ADMIN, what) != 0 || emr_permit(db, EMR_PERM_CLINICAL_WRITE, what) != 0) {
+		char role[16] = "";
+		emr_actor_role(db, role, sizeof role);
+		snprintf(res->message, sizeof res->message, "%s: importing FHIR records is for a physician (it adds charts,"
+		         " signed notes and codes); %s is a %s", res->file, emr_db_actor_login(db), role);
+		emr_db_set_error(db, "%s", res->message);
 		return -1;
 	}
 	struct stat sb;

@@ -92,6 +92,15 @@ expect "an unknown resource type is kept and reported" 0 "FooBar .* 0 mapped .* 
 run import fhir "$BAD/bulk.ndjson"
 expect "NDJSON with a relative reference" 0 "bulk.ndjson: imported 2 entries: 2 mapped"
 
+# ---------------------------------------------------------------- who may import
+run user add nina --name "Nina Nurse" --role nurse --credentials RN
+before=$(rows)
+EMR_USER=nina run import fhir "$BAD/good.json"
+expect "a nurse may not import" 1 "" "importing FHIR records is for a physician"
+[ "$(rows)" = "$before" ] && ok "refused import wrote nothing" || bad "refused import wrote nothing"
+[ "$(sql "select count(*) from audit_events where action = 'permission-denied' and detail like '%: import fhir good.json'")" = 1 ] && ok "refusal audited" || bad "refusal audited"
+[ "$(sql "select count(*) from audit_events where action = 'import' and detail like 'FHIR good.json%'")" = 1 ] && ok "the import is audited" || bad "the import is audited"
+
 # ---------------------------------------------------------------- matching patients
 before=$(rows)
 run import fhir "$BAD/samepatient.json"
