@@ -6,6 +6,7 @@
 #include "emr/audit.h"
 
 #include "emr/tui.h"
+#include "emr/ui_billing.h"
 #include "emr/ui_chart.h"
 #include "emr/ui_forms.h"
 #include "emr/ui_note.h"
@@ -49,6 +50,9 @@ static const tui_binding *(*const views[])(const char **name) = {
 	ui_schedule_keymap,
 	ui_booking_keymap,
 	ui_recall_keymap,
+	ui_charges_keymap,
+	ui_code_picker_keymap,
+	ui_invoice_keymap,
 };
 
 void emr_ui_print_keys(FILE *f)

@@ -15,6 +15,8 @@
  * page size compute the same layout the screen shows. */
 #include "emr/ui_chart.h"
 
+#include "emr/ui_billing.h"
+#include "emr/billing.h"
 #include "emr/chart.h"
 #include "emr/codes.h"
 #include "emr/perm.h"
@@ -32,11 +34,11 @@
 /* ---------------------------------------------------------------- state */
 
 enum pane {
-	P_PROBLEMS, P_MEDS, P_ALLERGIES, P_VITALS, P_LABS, P_IMMUNIZATIONS, P_VISITS, P_COUNT,
+	P_PROBLEMS, P_MEDS, P_ALLERGIES, P_VITALS, P_LABS, P_IMMUNIZATIONS, P_VISITS, P_BILLING, P_COUNT,
 };
 
 static const char *const pane_title[P_COUNT] = {
-	"Problems", "Medications", "Allergies", "Vitals", "Labs", "Immunizations", "Visits",
+	"Problems", "Medications", "Allergies", "Vitals", "Labs", "Immunizations", "Visits", "Billing",
 };
 
 /* The vital signs of the Vitals pane, in the order a clinician reads them. */
@@ -72,6 +74,17 @@ typedef struct vital_latest {
 	bool flagged;                  /* outside its reference range */
 } vital_latest;
 
+/* A visit with charges not yet invoiced (the Billing pane). */
+typedef struct billing_visit {
+	int64_t encounter_id;
+	char date[EMR_DATE_LEN];
+	int64_t open_cents;
+	int open;                      /* how many open charges */
+} billing_visit;
+
+/* Visits the Billing pane looks through for open charges: the newest. */
+#define BILLING_VISITS 30
+
 typedef struct chart_view {
 	tui_view base;
 	int64_t patient_id;
@@ -96,6 +109,16 @@ typedef struct chart_view {
 	int n_vital_kinds;
 	char vitals_date[EMR_DATE_LEN];        /* date of the newest set */
 	char spark_bp[SPARK_BYTES], spark_weight[SPARK_BYTES];
+
+	/* Billing (pane 8), read with the chart when the role may see it:
+	 * the balance, the open invoices, the visits with open charges. */
+	bool billing_allowed;          /* billing or payment role */
+	bool has_balance;
+	int64_t balance;               /* cents; negative = a credit */
+	char billing_error[300];
+	emr_invoice_summaries invoices;
+	billing_visit *open_visits;
+	size_t n_open_visits;
 
 	int focus;                     /* enum pane */
 	int sel[P_COUNT];              /* selected row of each pane */
@@ -141,6 +164,8 @@ static int pane_count(const chart_view *cv, int p)
 	case P_LABS: return (int)labs_of(cv)->n;
 	case P_IMMUNIZATIONS: return (int)imms_of(cv)->n;
 	case P_VISITS: return (int)cv->chart.visits.n;
+	case P_BILLING:
+		return cv->billing_allowed ? 1 + (int)cv->invoices.n + (int)cv->n_open_visits : 0;
 	}
 	return 0;
 }
@@ -159,6 +184,13 @@ static int64_t pane_row_id(const chart_view *cv, int p, int i)
 	case P_LABS: return labs_of(cv)->items[i].id;
 	case P_IMMUNIZATIONS: return imms_of(cv)->items[i].id;
 	case P_VISITS: return cv->chart.visits.items[i].id;
+	case P_BILLING:
+		/* The balance line, then invoices (even ids), then visits (odd). */
+		if (i == 0)
+			return 0;
+		if (i - 1 < (int)cv->invoices.n)
+			return 2 * cv->invoices.items[i - 1].id;
+		return 2 * cv->open_visits[i - 1 - (int)cv->invoices.n].encounter_id + 1;
 	}
 	return -1;
 }
@@ -345,6 +377,69 @@ static void reselect(chart_view *cv, int p, int64_t id)
 		}
 }
 
+static void free_billing(chart_view *cv)
+{
+	emr_invoice_summaries_free(&cv->invoices);
+	free(cv->open_visits);
+	cv->open_visits = NULL;
+	cv->n_open_visits = 0;
+	cv->has_balance = false;
+	cv->billing_error[0] = '\0';
+}
+
+/* The Billing pane's rows.  Only for a role that bills or takes payments
+ * (asked silently: opening a chart is not an attempt to bill); the visits
+ * with open charges only for billing, from the newest visits. */
+static void read_billing(tui_app *app, chart_view *cv);
+
+static void load_billing(tui_app *app, chart_view *cv)
+{
+	read_billing(app, cv);
+	ui_billing_release_reads(app->db);
+}
+
+static void read_billing(tui_app *app, chart_view *cv)
+{
+	free_billing(cv);
+	bool bill = emr_perm_allowed(app->db, EMR_PERM_BILLING);
+	cv->billing_allowed = bill || emr_perm_allowed(app->db, EMR_PERM_PAYMENT);
+	if (!cv->billing_allowed)
+		return;
+	if (emr_balance(app->db, cv->patient_id, &cv->balance) != 0 ||
+	    emr_invoice_list(app->db, cv->patient_id, true, &cv->invoices) != 0) {
+		snprintf(cv->billing_error, sizeof cv->billing_error, "%s", emr_db_error(app->db));
+		emr_invoice_summaries_free(&cv->invoices);
+		return;
+	}
+	cv->has_balance = true;
+	if (!bill)
+		return;
+	const emr_encounters *vs = &cv->chart.visits;
+	for (size_t i = 0; i < vs->n && i < BILLING_VISITS; i++) {
+		const emr_encounter *e = &vs->items[i];
+		if (strcmp(e->status, "entered-in-error") == 0)
+			continue;
+		emr_visit_billing vb;
+		memset(&vb, 0, sizeof vb);
+		if (emr_visit_billing_get(app->db, e->id, &vb) != 0) {
+			emr_visit_billing_free(&vb);
+			break;
+		}
+		int open = 0;
+		for (size_t k = 0; k < vb.ncharges; k++)
+			open += strcmp(vb.charges[k].status, "open") == 0;
+		if (open) {
+			cv->open_visits = emr_xrealloc(cv->open_visits, (cv->n_open_visits + 1) * sizeof *cv->open_visits);
+			billing_visit *bv = &cv->open_visits[cv->n_open_visits++];
+			bv->encounter_id = e->id;
+			emr_strlcpy(bv->date, vb.service_date, sizeof bv->date);
+			bv->open_cents = vb.open_cents;
+			bv->open = open;
+		}
+		emr_visit_billing_free(&vb);
+	}
+}
+
 /* Rows pane p shows on the current screen (see the layout below). */
 static int pane_rows(const chart_view *cv, int p);
 static const char *restricted_text(const tui_app *app);
@@ -369,6 +464,7 @@ static void chart_reload(tui_app *app, chart_view *cv)
 	if (cv->history && load_history(app, cv) != 0)
 		cv->history = false;
 	derive(app, cv);
+	load_billing(app, cv);
 
 	/* The status line names the patient whose chart is open. */
 	const emr_patient *pt = &cv->chart.patient;
@@ -407,13 +503,20 @@ static const int two_columns[2][5] = {
 	{P_PROBLEMS, P_MEDS, P_ALLERGIES, -1},
 	{P_VITALS, P_LABS, P_IMMUNIZATIONS, P_VISITS, -1},
 };
+/* Two columns have no room for an eighth pane: while Billing has the
+ * focus it takes the place of Immunizations, beside the Visits it bills
+ * (the balance is in the header all the time). */
+static const int two_columns_billing[2][5] = {
+	{P_PROBLEMS, P_MEDS, P_ALLERGIES, -1},
+	{P_VITALS, P_LABS, P_BILLING, P_VISITS, -1},
+};
 static const int three_columns[3][5] = {
 	{P_PROBLEMS, P_MEDS, -1},
 	{P_ALLERGIES, P_VITALS, P_LABS, -1},
-	{P_IMMUNIZATIONS, P_VISITS, -1},
+	{P_IMMUNIZATIONS, P_VISITS, P_BILLING, -1},
 };
-static const int one_column[1][8] = {
-	{P_PROBLEMS, P_MEDS, P_ALLERGIES, P_VITALS, P_LABS, P_IMMUNIZATIONS, P_VISITS, -1},
+static const int one_column[1][9] = {
+	{P_PROBLEMS, P_MEDS, P_ALLERGIES, P_VITALS, P_LABS, P_IMMUNIZATIONS, P_VISITS, P_BILLING, -1},
 };
 
 /* One vital sign as a cell of the flowing layout: "BP 128/82 mm[Hg]". */
@@ -546,7 +649,9 @@ static void layout_compute(const chart_view *cv, int y, int x, int h, int w, cha
 	int cx = x;
 	for (int c = 0; c < ncols; c++) {
 		int cw = base + (c < extra ? 1 : 0);
-		const int *panes = ncols == 3 ? three_columns[c] : ncols == 2 ? two_columns[c] : one_column[c];
+		const int *panes = ncols == 3   ? three_columns[c]
+		                   : ncols == 2 ? (cv->focus == P_BILLING ? two_columns_billing[c] : two_columns[c])
+		                                : one_column[c];
 		out->col_x[c] = cx;
 		out->col_w[c] = cw;
 		out->col_end[c] = layout_column(cv, panes, by, cx, bh, cw, out);
@@ -659,8 +764,66 @@ static int act_add(tui_app *app, tui_view *v)
 	case P_VISITS:
 		tui_message(app, "Visits arrive with their notes: v starts one");
 		return TUI_REDRAW;
+	case P_BILLING:
+		tui_message(app, "Charges are added on a visit's charge screen: $ opens it");
+		return TUI_REDRAW;
 	}
 	tui_push(app, form);
+	return TUI_REDRAW;
+}
+
+/* The visit row i of the Billing pane stands for, 0 for the balance. */
+static int64_t billing_row_visit(const chart_view *cv, int i)
+{
+	if (i <= 0)
+		return 0;
+	if (i - 1 < (int)cv->invoices.n)
+		return cv->invoices.items[i - 1].encounter_id;
+	if (i - 1 - (int)cv->invoices.n < (int)cv->n_open_visits)
+		return cv->open_visits[i - 1 - (int)cv->invoices.n].encounter_id;
+	return 0;
+}
+
+/* $: the charge screen of the selected visit (Visits pane), or of the
+ * visit of the selected invoice or open charges (Billing pane). */
+static int act_charges(tui_app *app, tui_view *v)
+{
+	chart_view *cv = as_chart(v);
+	int64_t enc = 0;
+	if (cv->focus == P_VISITS) {
+		int i = selected_row(app, cv);
+		if (i < 0)
+			return TUI_REDRAW;
+		enc = cv->chart.visits.items[i].id;
+	} else if (cv->focus == P_BILLING) {
+		enc = billing_row_visit(cv, cv->sel[P_BILLING]);
+		if (!enc) {
+			tui_message(app, "Select an invoice or a visit with open charges, or use $ in the Visits pane (7)");
+			return TUI_REDRAW;
+		}
+	} else {
+		tui_message(app, "$ opens a visit's charges: go to the Visits pane (7) first");
+		return TUI_REDRAW;
+	}
+	tui_push(app, ui_charges_new(app, cv->patient_id, enc));
+	return TUI_REDRAW;
+}
+
+/* Enter in the Billing pane: an invoice shows, a visit's charges open. */
+static int act_billing_open(tui_app *app, chart_view *cv)
+{
+	int i = cv->sel[P_BILLING];
+	if (!cv->billing_allowed) {
+		tui_message(app, "%s", "Billing is not available to this role");
+		return TUI_REDRAW;
+	}
+	if (i >= 1 && i - 1 < (int)cv->invoices.n) {
+		tui_push(app, ui_invoice_new(app, cv->invoices.items[i - 1].id));
+		return TUI_REDRAW;
+	}
+	if (billing_row_visit(cv, i))
+		return act_charges(app, &cv->base);
+	tui_message(app, "Enter on an invoice shows it; $ on a visit (7) opens its charges");
 	return TUI_REDRAW;
 }
 
@@ -698,6 +861,8 @@ static int act_edit(tui_app *app, tui_view *v)
 	case P_VISITS:
 		/* A visit is changed through its note. */
 		return ui_visit_open(app, cv->chart.visits.items[i].id);
+	case P_BILLING:
+		return act_billing_open(app, cv);
 	default:
 		/* Measurements are not rewritten: the audit trail shows what
 		 * was recorded, and the correction beside it. */
@@ -806,6 +971,9 @@ static int act_retire(tui_app *app, tui_view *v)
 	case P_VISITS:
 		tui_message(app, "A visit is corrected through its note (an addendum), not marked in error here");
 		return TUI_REDRAW;
+	case P_BILLING:
+		tui_message(app, "A charge is voided on its visit's charge screen ($, then x)");
+		return TUI_REDRAW;
 	}
 	chart_reload(app, cv);
 	return flags | TUI_REDRAW;
@@ -910,17 +1078,18 @@ static int act_history(tui_app *app, tui_view *v)
 static const tui_binding chart_keys[] = {
 	{{TUI_KEY_TAB, TUI_KEYCODE(KEY_BTAB)}, "Tab/Shift-Tab", "next / previous pane", act_cycle_pane},
 	{{'1', '2', '3', '4'}, "1-4", "Problems, Medications, Allergies, Vitals pane", act_focus_digit},
-	{{'5', '6', '7'}, "5-7", "Labs, Immunizations, Visits pane", act_focus_digit},
+	{{'5', '6', '7', '8'}, "5-8", "Labs, Immunizations, Visits, Billing pane", act_focus_digit},
 	{{'j', TUI_KEYCODE(KEY_DOWN), 'k', TUI_KEYCODE(KEY_UP)}, "j/k Down/Up", "move in the pane", act_move},
 	{{TUI_KEYCODE(KEY_NPAGE), TUI_KEYCODE(KEY_PPAGE)}, "PgDn/PgUp", "scroll the pane a page", act_page},
 	{{'g', TUI_KEYCODE(KEY_HOME), 'G', TUI_KEYCODE(KEY_END)}, "g/G Home/End", "first / last item", act_ends},
 	{{'a'}, "a", "add: problem, medication, allergy, vitals, lab or immunization", act_add},
 	{{'e'}, "e", "edit: problem, medication, allergy; visit's note", act_edit},
-	{{'\r', '\n', TUI_KEYCODE(KEY_ENTER)}, "Enter", "open: edit, flowsheet, trend, or a visit's note", act_open},
+	{{'\r', '\n', TUI_KEYCODE(KEY_ENTER)}, "Enter", "open: edit, flowsheet, trend, a visit's note, an invoice", act_open},
 	{{'x'}, "x", "mark the selected record entered in error", act_retire},
 	{{'r'}, "r", "resolve the selected problem", act_resolve},
 	{{'s'}, "s", "stop the selected medication", act_stop},
 	{{'v'}, "v", "start a visit (type, reason) and write its note", act_visit},
+	{{'$'}, "$", "charges of the selected visit: diagnoses, charges, invoice, payment", act_charges},
 	{{'V'}, "V", "record vital signs", act_vitals},
 	{{'/'}, "/", "search this patient's notes", act_search_notes},
 	{{'p'}, "p", "print the patient summary to ~/emr-prints", act_print},
@@ -945,7 +1114,8 @@ static const hint pane_hints[P_COUNT][6] = {
 	[P_VITALS] = {{act_add, "record"}, {act_flowsheet, "flowsheet"}, {act_retire, "in error"}, {act_visit, "visit"}},
 	[P_LABS] = {{act_add, "add"}, {act_trend, "trend"}, {act_retire, "in error"}, {act_visit, "visit"}},
 	[P_IMMUNIZATIONS] = {{act_add, "add"}, {act_retire, "in error"}, {act_visit, "visit"}},
-	[P_VISITS] = {{act_open, "note"}, {act_visit, "new visit"}, {act_search_notes, "search"}, {act_print, "print"}},
+	[P_VISITS] = {{act_open, "note"}, {act_charges, "charges"}, {act_visit, "new visit"}, {act_search_notes, "search"}},
+	[P_BILLING] = {{act_open, "invoice"}, {act_charges, "charges"}, {act_visit, "visit"}},
 };
 
 /* ------------------------------------------------------------ drawing */
@@ -1057,6 +1227,14 @@ static void line_end(line *ln)
 		tui_attr_off(ln->app, TUI_PAIR_SELECT);
 }
 
+/* "Balance 125.00", or "Credit 25.00" when the patient is owed money. */
+static void balance_label(int64_t cents, char *buf, size_t n)
+{
+	char m[32];
+	emr_money_format(cents < 0 ? -cents : cents, m, sizeof m);
+	snprintf(buf, n, "%s %s", cents < 0 ? "Credit" : "Balance", m);
+}
+
 static void draw_header(const tui_app *app, const chart_view *cv, int y, int x, int rows, int w)
 {
 	line ln;
@@ -1102,6 +1280,17 @@ static void draw_header(const tui_app *app, const chart_view *cv, int y, int x, 
 	} else if (strcmp(p->status, "inactive") == 0) {
 		line_text(&ln, "  ", 0);
 		line_text(&ln, "INACTIVE", TUI_PAIR_WARN);
+	}
+	/* What the patient owes (or has in credit), at the right where the
+	 * identity leaves room: the Billing pane (8) has the detail. */
+	if (cv->has_balance && cv->balance != 0) {
+		char bal[64];
+		balance_label(cv->balance, bal, sizeof bal);
+		int bw = emr_display_width(bal);
+		if (w - ln.col - 1 >= bw + 2) {
+			line_field(&ln, w - ln.col - 1 - bw, "", 0, false);
+			line_field(&ln, bw, bal, cv->balance > 0 ? TUI_PAIR_WARN : TUI_PAIR_OK, false);
+		}
 	}
 	line_end(&ln);
 	if (rows < 2)
@@ -1158,6 +1347,11 @@ static void pane_title_text(const chart_view *cv, int p, int top, int rows, char
 	int count = pane_count(cv, p);
 	if (p == P_VITALS) {
 		snprintf(buf, n, "%d %s%s%s", p + 1, pane_title[p], *cv->vitals_date ? " " : "", cv->vitals_date);
+		return;
+	}
+	if (p == P_BILLING) {
+		size_t ni = cv->invoices.n;
+		snprintf(buf, n, "%d %s (%zu open invoice%s)", p + 1, pane_title[p], ni, ni == 1 ? "" : "s");
 		return;
 	}
 	if (count > rows && rows > 0) {
@@ -1435,6 +1629,50 @@ static void draw_visit(line *ln, const chart_view *cv, int i)
 	}
 }
 
+/* Billing pane rows: the balance; open invoices ("INV-000001  2026-11-25
+ * total 125.00  due 125.00"); visits with open charges. */
+static void draw_billing(line *ln, const chart_view *cv, int i)
+{
+	char m[32], text[128];
+	if (i == 0) {
+		if (*cv->billing_error) {
+			line_field(ln, REST, cv->billing_error, TUI_PAIR_ALERT, false);
+			return;
+		}
+		balance_label(cv->balance, text, sizeof text);
+		line_field(ln, emr_display_width(text), text,
+		           cv->balance > 0 ? TUI_PAIR_WARN : cv->balance < 0 ? TUI_PAIR_OK : 0, false);
+		if (cv->n_open_visits) {
+			snprintf(text, sizeof text, "  %zu visit%s not invoiced", cv->n_open_visits,
+			         cv->n_open_visits == 1 ? "" : "s");
+			line_field(ln, REST, text, TUI_PAIR_DIM, false);
+		}
+		return;
+	}
+	if (i - 1 < (int)cv->invoices.n) {
+		const emr_invoice_summary *s = &cv->invoices.items[i - 1];
+		line_field(ln, 10, s->number, TUI_PAIR_TITLE, false);
+		line_gap(ln);
+		line_field(ln, 10, s->service_date, TUI_PAIR_DIM, false);
+		if (ln->w - ln->col >= 36) {
+			emr_money_format(s->total_cents, m, sizeof m);
+			snprintf(text, sizeof text, "total %s", m);
+			line_field(ln, ln->w - ln->col - 18, text, 0, true);
+		}
+		emr_money_format(s->balance_cents, m, sizeof m);
+		snprintf(text, sizeof text, "due %s", m);
+		line_field(ln, ln->w - ln->col, text, s->balance_cents > 0 ? TUI_PAIR_WARN : TUI_PAIR_OK, true);
+		return;
+	}
+	const billing_visit *bv = &cv->open_visits[i - 1 - (int)cv->invoices.n];
+	line_field(ln, 10, bv->date, TUI_PAIR_DIM, false);
+	line_gap(ln);
+	snprintf(text, sizeof text, "%d open charge%s", bv->open, bv->open == 1 ? "" : "s");
+	line_field(ln, ln->w - ln->col - 12, text, 0, false);
+	emr_money_format(bv->open_cents, m, sizeof m);
+	line_field(ln, 12, m, 0, true);
+}
+
 /* Front desk and billing see demographics and visits only. */
 static const char *restricted_text(const tui_app *app)
 {
@@ -1446,6 +1684,8 @@ static const char *restricted_text(const tui_app *app)
 
 static const char *empty_text(const tui_app *app, const chart_view *cv, int p)
 {
+	if (p == P_BILLING)
+		return "Billing is not available to this role";
 	if (cv->chart.restricted && p != P_VISITS)
 		return restricted_text(app);
 	switch (p) {
@@ -1561,6 +1801,7 @@ static void draw_pane(const tui_app *app, const chart_view *cv, int p, prect r, 
 			}
 			case P_IMMUNIZATIONS: draw_imm(&ln, cv, i); break;
 			case P_VISITS: draw_visit(&ln, cv, i); break;
+			case P_BILLING: draw_billing(&ln, cv, i); break;
 			}
 		}
 		line_end(&ln);
@@ -1642,6 +1883,7 @@ static void chart_destroy(tui_view *v)
 	chart_view *cv = as_chart(v);
 	emr_chart_free(&cv->chart);
 	free_history(cv);
+	free_billing(cv);
 	free(cv);
 }
 

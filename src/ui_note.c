@@ -24,6 +24,7 @@
 #include "emr/note.h"
 #include "emr/patient.h"
 #include "emr/practice.h"
+#include "emr/ui_billing.h"
 #include "emr/ui_textedit.h"
 #include "emr/util.h"
 #include "emr/visit.h"
@@ -820,7 +821,8 @@ static int act_sign(tui_app *app, tui_view *v)
 		return TUI_REDRAW;
 	}
 	note_load(app, nv);
-	tui_message(app, "Signed by %s; corrections are now addenda (a)", nv->signer);
+	/* The next thing after signing is usually the visit's billing. */
+	tui_message(app, "Signed. $ charges; corrections are now addenda (a)");
 	return TUI_REDRAW;
 }
 
@@ -841,6 +843,18 @@ static int act_addendum(tui_app *app, tui_view *v)
 	int flags = edit_text(app, nv, EDIT_ADDENDUM, seed ? seed : "", seed ? from : NULL);
 	free(seed);
 	return flags;
+}
+
+/* $: the charge screen of the note's visit (diagnoses, charges, invoice). */
+static int act_charges(tui_app *app, tui_view *v)
+{
+	note_view *nv = as_note(v);
+	if (!nv->loaded || !nv->note.encounter_id) {
+		tui_message(app, "This note belongs to no visit, so it has no charges");
+		return TUI_REDRAW;
+	}
+	tui_push(app, ui_charges_new(app, nv->note.patient_id, nv->note.encounter_id));
+	return TUI_REDRAW;
 }
 
 static int act_print(tui_app *app, tui_view *v)
@@ -867,6 +881,7 @@ static const tui_binding note_keys[] = {
 	{{'s'}, "s", "sign the draft (asks first)", act_sign},
 	{{'a'}, "a", "add an addendum to the signed note", act_addendum},
 	{{'p'}, "p", "print the note to a file in ~/emr-prints", act_print},
+	{{'$'}, "$", "the visit's charges: diagnoses, charges, invoice, payment", act_charges},
 	{{0}, NULL, NULL, NULL},
 };
 
@@ -983,6 +998,7 @@ static void draw_footer(const tui_app *app, const note_view *nv, int y, int x, i
 		hints[n++] = (hint){act_sign, "sign"};
 	} else if (is_signed(nv)) {
 		hints[n++] = (hint){act_addendum, "addendum"};
+		hints[n++] = (hint){act_charges, "charges"};
 	}
 	hints[n++] = (hint){act_print, "print"};
 	hints[n++] = (hint){act_search, "find"};
