@@ -60,6 +60,8 @@ typedef struct fx {
 	/* Users referenced by the bundle (their Practitioners are added). */
 	int64_t *users;
 	size_t nusers, capusers;
+	char *buf;                    /* ndjson mode: one line, reused */
+	size_t bufcap;
 } fx;
 
 static int type_index(const char *type)
@@ -326,9 +328,20 @@ static int emit(fx *x, json_t *r)
 		json_array_append_new(x->entries, json_pack("{s:s, s:o}", "fullUrl", url, "resource", r));
 		return 0;
 	}
-	/* NDJSON: compact JSON has no newline (strings escape theirs). */
-	if (json_dumpf(r, x->files[t], JSON_COMPACT | FX_REAL_PRECISION) != 0 || fputc('\n', x->files[t]) == EOF) {
+	/* NDJSON: compact JSON has no newline (strings escape theirs).  Into
+	 * one buffer, then one fwrite: json_dumpf writes token by token. */
+	size_t need = json_dumpb(r, x->buf, x->bufcap, JSON_COMPACT | FX_REAL_PRECISION);
+	if (need >= x->bufcap) {
+		x->bufcap = need + 1 > 2 * x->bufcap ? need + 1 : 2 * x->bufcap;
+		x->buf = emr_xrealloc(x->buf, x->bufcap);
+		need = json_dumpb(r, x->buf, x->bufcap, JSON_COMPACT | FX_REAL_PRECISION);
+	}
+	if (need == 0 || need >= x->bufcap) {
 		if (!x->error)
+			x->error = ENOMEM;
+	} else {
+		x->buf[need] = '\n';
+		if (fwrite(x->buf, 1, need + 1, x->files[t]) != need + 1 && !x->error)
 			x->error = errno ? errno : EIO;
 	}
 	json_decref(r);
@@ -1238,6 +1251,8 @@ static int fx_begin(fx *x, emr_db *db, bool bundle, const char *what)
 static void fx_end(fx *x)
 {
 	free(x->users);
+	free(x->buf);
+	x->buf = NULL;
 	json_decref(x->entries);
 	x->users = NULL;
 	x->entries = NULL;
@@ -1322,6 +1337,7 @@ static int open_type_file(emr_db *db, const char *dir, const char *type, bool fo
 		close(fd);
 		return -1;
 	}
+	setvbuf(*out, NULL, _IOFBF, 1 << 16);
 	return 0;
 }
 
