@@ -60,6 +60,13 @@ static json_t *result_json(const emr_fhir_result *r)
 			                                   r->candidates[i].dob, "why", r->candidates[i].why));
 		json_object_set_new(o, "candidates", c);
 	}
+	if (r->nreasons) {
+		json_t *k = json_array();
+		for (size_t i = 0; i < r->nreasons; i++)
+			json_array_append_new(k, json_pack("{s:s, s:s, s:I}", "type", r->reasons[i].type, "reason",
+			                                   r->reasons[i].reason, "count", (json_int_t)r->reasons[i].n));
+		json_object_set_new(o, "kept_reasons", k);
+	}
 	if (r->message[0])
 		json_object_set_new(o, "error", json_string(r->message));
 	return o;
@@ -84,6 +91,8 @@ static void result_text(emr_cli *cli, const emr_fhir_result *r)
 			fprintf(f, " %6ld already", c->already);
 		fputc('\n', f);
 	}
+	for (size_t i = 0; i < r->nreasons; i++)
+		fprintf(f, "  kept only: %ld %s: %s\n", r->reasons[i].n, r->reasons[i].type, r->reasons[i].reason);
 }
 
 static void candidates_text(emr_cli *cli, const emr_fhir_result *r)

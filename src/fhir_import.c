@@ -285,7 +285,9 @@ static bool fdt_parse(const char *s, fdt *t)
 		}
 	}
 	t->prec = 4;
-	if (*p == 'Z' && p[1] == '\0')
+	/* FHIR wants a zone with a time; one without is read as UTC rather
+	 * than refusing the file over it. */
+	if ((*p == 'Z' && p[1] == '\0') || *p == '\0')
 		return true;
 	int oh, om;
 	if ((*p == '+' || *p == '-') && strlen(p) == 6 && ndigits(p + 1, 2, &oh) && p[3] == ':' &&
@@ -2776,6 +2778,21 @@ static int write_all(state *s)
 	return 0;
 }
 
+static void count_reason(emr_fhir_result *r, const char *type, const char *reason)
+{
+	for (size_t i = 0; i < r->nreasons; i++)
+		if (!strcmp(r->reasons[i].type, type) && !strcmp(r->reasons[i].reason, reason)) {
+			r->reasons[i].n++;
+			return;
+		}
+	r->reasons = emr_xrealloc(r->reasons, (r->nreasons + 1) * sizeof *r->reasons);
+	emr_fhir_reason *k = &r->reasons[r->nreasons++];
+	memset(k, 0, sizeof *k);
+	copy_text(k->type, type, sizeof k->type);
+	copy_text(k->reason, reason, sizeof k->reason);
+	k->n = 1;
+}
+
 static void tally(state *s)
 {
 	emr_fhir_result *r = s->res;
@@ -2791,6 +2808,8 @@ static void tally(state *s)
 		} else {
 			c->kept++;
 			r->kept++;
+			if (e->kept_reason[0])
+				count_reason(r, e->type, e->kept_reason);
 		}
 	}
 }
@@ -2800,6 +2819,9 @@ static void reset_counts(emr_fhir_result *r)
 	free(r->counts);
 	r->counts = NULL;
 	r->ncounts = 0;
+	free(r->reasons);
+	r->reasons = NULL;
+	r->nreasons = 0;
 	r->mapped = r->kept = r->already = 0;
 }
 
@@ -3101,7 +3123,9 @@ void emr_fhir_result_free(emr_fhir_result *res)
 {
 	free(res->counts);
 	free(res->candidates);
+	free(res->reasons);
 	res->counts = NULL;
 	res->candidates = NULL;
-	res->ncounts = res->ncandidates = 0;
+	res->reasons = NULL;
+	res->ncounts = res->ncandidates = res->nreasons = 0;
 }

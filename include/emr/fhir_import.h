@@ -77,6 +77,14 @@ typedef struct emr_fhir_count {
 	long mapped, kept, already;
 } emr_fhir_count;
 
+/* Why resources of a charted type were kept only ("no LOINC code"),
+ * and a type emr does not know ("a resource type emr does not know"). */
+typedef struct emr_fhir_reason {
+	char type[65];
+	char reason[200];
+	long n;
+} emr_fhir_reason;
+
 typedef struct emr_fhir_candidate {
 	int64_t id;
 	char mrn[33];
@@ -95,6 +103,8 @@ typedef struct emr_fhir_result {
 	size_t ncounts;
 	emr_fhir_candidate *candidates;
 	size_t ncandidates;
+	emr_fhir_reason *reasons;   /* kept only, with a reason */
+	size_t nreasons;
 	int64_t patient_id;     /* the (first) chart written to, 0 if none */
 	char message[1024];     /* why it was refused; "" otherwise */
 } emr_fhir_result;

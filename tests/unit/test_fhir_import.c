@@ -413,3 +413,58 @@ Test(fhir_import, ten_thousand_entries)
 	cr_assert_lt(secs, 10.0, "took %.2f s", secs);
 	emr_fhir_result_free(&r);
 }
+
+/* Practitioners: one of ours by NPI becomes the visit's provider; another
+ * names the visit by name, through a conditional reference; one that
+ * resolves to nothing known keeps the reference's display. */
+Test(fhir_import, practitioners_and_conditional_references)
+{
+	test_exec(env.db, "UPDATE users SET npi = '1234567893' WHERE login = 'drtest'");
+	emr_fhir_result r;
+	cr_assert_eq(import("pr.json", BUNDLE(PATIENT("p1", "Lee", "1970-03-04", "M1"),
+		"{\"fullUrl\":\"urn:uuid:ours\",\"resource\":{\"resourceType\":\"Practitioner\","
+		"\"identifier\":[{\"system\":\"http://hl7.org/fhir/sid/us-npi\",\"value\":\"1234567893\"}],\"name\":[{\"text\":\"Dana Test\"}]}}",
+		"{\"fullUrl\":\"urn:uuid:theirs\",\"resource\":{\"resourceType\":\"Practitioner\","
+		"\"identifier\":[{\"system\":\"http://hl7.org/fhir/sid/us-npi\",\"value\":\"9999975559\"}],"
+		"\"name\":[{\"family\":\"Bogisich\",\"given\":[\"Alexis\"],\"prefix\":[\"Dr.\"]}]}}",
+		"{\"fullUrl\":\"urn:uuid:e1\",\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"class\":{\"code\":\"AMB\"}," SUBJ ","
+		"\"participant\":[{\"individual\":{\"reference\":\"urn:uuid:ours\"}}],\"period\":{\"start\":\"2020-01-01T10:00:00Z\"}}}",
+		"{\"fullUrl\":\"urn:uuid:e2\",\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"class\":{\"code\":\"VR\"}," SUBJ ","
+		"\"participant\":[{\"individual\":{\"reference\":\"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999975559\"}}],"
+		"\"period\":{\"start\":\"2020-01-02T10:00:00\"}}}",
+		"{\"fullUrl\":\"urn:uuid:e3\",\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"class\":{\"code\":\"EMER\"}," SUBJ ","
+		"\"participant\":[{\"individual\":{\"reference\":\"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|1\",\"display\":\"Dr. Nobody\"}}],"
+		"\"period\":{\"start\":\"2020-01-03T10:00:00Z\"}}}"), &r), 0, "%s", r.message);
+	text_is("SELECT (SELECT login FROM users u WHERE u.id = provider_id) || ' ' || type FROM encounters WHERE start_at LIKE '2020-01-01%'",
+	        "drtest office");
+	text_is("SELECT source_provider || ' ' || type FROM encounters WHERE start_at = '2020-01-02T10:00:00Z'", "Dr. Alexis Bogisich telehealth");
+	text_is("SELECT source_provider || ' ' || type FROM encounters WHERE start_at LIKE '2020-01-03%'", "Dr. Nobody hospital");
+	text_is("SELECT mapped_table FROM fhir_received WHERE source_key = 'urn:uuid:ours'", "users");
+	emr_fhir_result_free(&r);
+	/* A later file finds the Practitioner received here by its identifier. */
+	cr_assert_eq(import("pr2.json", BUNDLE(
+		"{\"fullUrl\":\"urn:uuid:e4\",\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\","
+		"\"subject\":{\"reference\":\"Patient/p1\"},"
+		"\"participant\":[{\"individual\":{\"reference\":\"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999975559\"}}],"
+		"\"period\":{\"start\":\"2020-02-02T10:00:00Z\"}}}"), &r), 0, "%s", r.message);
+	text_is("SELECT source_provider FROM encounters WHERE start_at = '2020-02-02T10:00:00Z'", "Dr. Alexis Bogisich");
+	emr_fhir_result_free(&r);
+}
+
+/* Kept-only resources of charted types say why. */
+Test(fhir_import, kept_reasons_are_reported)
+{
+	emr_fhir_result r;
+	cr_assert_eq(import("k.json", BUNDLE(PATIENT("p1", "Lee", "1970-03-04", "M1"),
+		"{\"fullUrl\":\"urn:uuid:o1\",\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+		"\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"5089AAAAAA\"}]}," SUBJ ","
+		"\"effectiveDateTime\":\"2021-05-06\",\"valueQuantity\":{\"value\":64,\"code\":\"kg\"}}}",
+		"{\"fullUrl\":\"urn:uuid:o2\",\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+		"\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]}," SUBJ ","
+		"\"effectiveDateTime\":\"2021-05-06\",\"valueQuantity\":{\"value\":900,\"code\":\"/min\"}}}"), &r), 0, "%s", r.message);
+	cr_assert_eq(r.kept, 2);
+	cr_assert_eq(r.nreasons, 2);
+	cr_assert_str_eq(r.reasons[0].reason, "no LOINC code");
+	cr_assert_str_eq(r.reasons[1].reason, "value outside the plausible range for its LOINC code");
+	emr_fhir_result_free(&r);
+}
