@@ -20,6 +20,8 @@
 #include "emr/lineedit.h"
 #include "emr/normalize.h"
 #include "emr/perm.h"
+#include "emr/print.h"
+#include "emr/ui_note.h"
 #include "emr/util.h"
 
 #include <stdarg.h>
@@ -957,10 +959,10 @@ static void charges_draw(tui_app *app, tui_view *v, int y, int x, int h, int w)
 static void charges_resume(tui_app *app, tui_view *v)
 {
 	charges_view *cv = as_charges(v);
-	int keep = cv->sel;
+	size_t before = cv->vb.ncharges;
 	charges_load(app, cv);
-	/* A charge just added is the last row: select it. */
-	if (cv->vb.ncharges && keep < (int)cv->vb.ncharges - 1 && app->status[0] && strncmp(app->status, "Charged", 7) == 0)
+	/* A charge just added (from the picker) is the last row: select it. */
+	if (cv->vb.ncharges > before)
 		cv->sel = (int)cv->vb.ncharges - 1;
 }
 
@@ -1002,6 +1004,7 @@ tui_view *ui_charges_new(tui_app *app, int64_t patient_id, int64_t encounter_id)
 typedef struct invoice_view {
 	tui_view base;
 	int64_t invoice_id;
+	char number[32];               /* "" until read */
 	char **lines;
 	size_t n, cap;
 	int top, rows;
@@ -1043,6 +1046,7 @@ static void invoice_load(tui_app *app, invoice_view *iv)
 		return;
 	}
 	char m[32], f[32];
+	emr_strlcpy(iv->number, inv.number, sizeof iv->number);
 	inv_line(iv, "Invoice %s", inv.number);
 	inv_line(iv, "Issued %.10s   Date of service %s", inv.issued_at, inv.service_date);
 	inv_line(iv, "%s", "");
@@ -1110,10 +1114,24 @@ static int act_inv_scroll(tui_app *app, tui_view *v)
 	return TUI_REDRAW;
 }
 
+/* p: the superbill to ~/emr-prints, as the note pager prints a note. */
+static int act_inv_print(tui_app *app, tui_view *v)
+{
+	invoice_view *iv = as_invoice(v);
+	if (!*iv->number) {
+		tui_message(app, "Nothing to print: the invoice could not be read");
+		return TUI_REDRAW;
+	}
+	char stem[64];
+	snprintf(stem, sizeof stem, "invoice-%s", iv->number);
+	return ui_print_to_file(app, EMR_PRINT_INVOICE, iv->invoice_id, stem);
+}
+
 static const tui_binding invoice_keys[] = {
 	{{'j', TUI_KEYCODE(KEY_DOWN), 'k', TUI_KEYCODE(KEY_UP)}, "j/k Down/Up", "scroll a line", act_inv_scroll},
 	{{' ', TUI_KEYCODE(KEY_NPAGE), 'b', TUI_KEYCODE(KEY_PPAGE)}, "Space/b PgDn/Up", "scroll a page", act_inv_scroll},
 	{{'g', TUI_KEYCODE(KEY_HOME), 'G', TUI_KEYCODE(KEY_END)}, "g/G Home/End", "top / bottom", act_inv_scroll},
+	{{'p'}, "p", "print the invoice (superbill) to a file in ~/emr-prints", act_inv_print},
 	{{0}, NULL, NULL, NULL},
 };
 
@@ -1131,7 +1149,7 @@ static void invoice_draw(tui_app *app, tui_view *v, int y, int x, int h, int w)
 		if (head)
 			attroff(A_BOLD);
 	}
-	draw_footer_text(app, y + h - 1, x, w, " j/k scroll  Space page  q back  ? keys");
+	draw_footer_text(app, y + h - 1, x, w, " j/k scroll  Space page  p print  q back  ? keys");
 }
 
 static void invoice_destroy(tui_view *v)

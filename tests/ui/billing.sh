@@ -32,7 +32,7 @@ cli_has() {
 # start_as LOGIN: emr in tmux as that user, with a passphrase to sign.
 start_as() {
 	$T new-session -d -s emr -x "${COLS:-80}" -y "${ROWS:-24}" \
-		"env EMR_DB='$EMR_DB' EMR_USER=$1 EMR_NOW=$EMR_NOW TZ=$TZ LC_ALL=C.UTF-8 TERM=$TERM '$EMR_BIN'; echo EXITED=\$?; sleep 30"
+		"env HOME='$TMP' EMR_DB='$EMR_DB' EMR_USER=$1 EMR_NOW=$EMR_NOW TZ=$TZ LC_ALL=C.UTF-8 TERM=$TERM '$EMR_BIN'; echo EXITED=\$?; sleep 30"
 }
 
 # open_chart LOGIN QUERY: from the patient list, search and open the first match.
@@ -105,6 +105,10 @@ check "Enter on the invoice shows it" "Invoice INV-000001"
 check "with its lines" "99213 .*Office visit"
 check "and its diagnosis" "E11.9 .*Type 2 diabetes"
 check "and its balance" "Balance *125.00"
+$T send-keys -t emr p
+check_status "p prints the invoice, saying where" "Printed .*~/emr-prints/invoice-INV-000001\.\(pdf\|txt\)"
+f=$(ls "$TMP/emr-prints/" 2>/dev/null | grep '^invoice-INV-000001\.' | head -1)
+[ -n "$f" ] && [ -s "$TMP/emr-prints/$f" ] && ok "the invoice printout is written ($f)" || bad "the invoice printout is written"
 $T send-keys -t emr q
 check "q goes back to the chart" "8 Billing (1 open invoice)"
 $T send-keys -t emr '?'
