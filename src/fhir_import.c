@@ -2859,6 +2859,7 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 	if (!buf)
 		return fail_at(&s, NULL, "cannot read: %s", strerror(errno));
 	json_t *doc = NULL, *entries = NULL;
+	bool bundle = false;
 	bool ndjson = ndjson_name(path);
 	json_error_t je;
 	int rc = -1;
@@ -2888,6 +2889,7 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 			goto out;
 		}
 		if (strcmp(rt, "Bundle") == 0) {
+			bundle = true;
 			const char *bt = jstr(doc, "type");
 			if (!bt || (strcmp(bt, "transaction") && strcmp(bt, "batch") && strcmp(bt, "collection") &&
 			            strcmp(bt, "searchset"))) {
@@ -2903,7 +2905,7 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		}
 	}
 	/* The entries. */
-	size_t total = entries ? json_array_size(entries) : 1;
+	size_t total = entries ? json_array_size(entries) : bundle ? 0 : 1;
 	res->entries = (long)total;
 	s.e = emr_xcalloc(total ? total : 1, sizeof *s.e);
 	for (size_t i = 0; i < total; i++) {
@@ -2977,6 +2979,12 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		}
 		strmap_free(&keys);
 	}
+	if (s.n == 0) {
+		/* An empty Bundle or NDJSON file: nothing to do, nothing refused. */
+		res->outcome = EMR_FHIR_IMPORTED;
+		rc = 0;
+		goto out;
+	}
 	size_t fresh = 0;
 	char path_buf[512];
 	for (size_t i = 0; i < s.n; i++) {
@@ -3017,6 +3025,10 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		}
 	}
 	bool undecided = false;
+	size_t new_patients = 0;
+	for (size_t i = 0; i < s.n; i++)
+		if (!s.e[i].already && strcmp(s.e[i].type, "Patient") == 0)
+			new_patients++;
 	for (size_t i = 0; i < s.n; i++) {
 		entry *e = &s.e[i];
 		if (e->already || strcmp(e->type, "Patient") != 0)
@@ -3024,6 +3036,10 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		size_t before = res->ncandidates, added = 0;
 		if (patient_candidates(&s, e, &added) != 0)
 			goto out;
+		/* --merge-into also takes the one new Patient of a file when
+		 * nothing matched: the person asking knows it is the same one. */
+		if (!added && opts && opts->merge_into && new_patients == 1)
+			e->merge_to = opts->merge_into;
 		if (!added)
 			continue;
 		if (opts && opts->merge_into) {
