@@ -367,7 +367,7 @@ static bool ask_booking(tui_app *app, const book_ctx *ctx, const char *name, emr
 }
 
 /* The schema refuses a double booking; the user may still want it, as an
- * overbook, but only after saying so. */
+ * overbook, but only after saying so.  1: they did not. */
 static int add_or_overbook(tui_app *app, emr_appt *a, const char *name, char *warn, size_t warnsz)
 {
 	if (emr_appt_add(app->db, a, warn, warnsz) == 0)
@@ -377,11 +377,10 @@ static int add_or_overbook(tui_app *app, emr_appt *a, const char *name, char *wa
 		tui_error(app, "Not booked: %s", emr_db_error(app->db));
 		return -1;
 	}
-	char q[600];
-	snprintf(q, sizeof q, "The provider already has an appointment then. Book %s as an overbook? (y/n)", name);
-	if (!tui_confirm(app, q)) {
+	(void)name;
+	if (!tui_confirm(app, "The provider is already booked then. Book as an overbook? (y/n)")) {
 		tui_message(app, "Not booked: that time is taken (no overbook)");
-		return -1;
+		return 1;
 	}
 	a->overbook = true;
 	if (emr_appt_add(app->db, a, warn, warnsz) != 0) {
@@ -391,7 +390,11 @@ static int add_or_overbook(tui_app *app, emr_appt *a, const char *name, char *wa
 	return 0;
 }
 
-static bool book_patient(tui_app *app, const book_ctx *ctx, int64_t patient_id, const char *name)
+/* What became of a booking: the booking view closes unless the user is
+ * still choosing (backed out of a question, or an answer was refused). */
+enum { BOOK_RETRY, BOOK_DONE, BOOK_DECLINED };
+
+static int book_patient(tui_app *app, const book_ctx *ctx, int64_t patient_id, const char *name)
 {
 	emr_appt a = {0};
 	a.patient_id = patient_id;
@@ -399,11 +402,12 @@ static bool book_patient(tui_app *app, const book_ctx *ctx, int64_t patient_id, 
 	if (!ask_booking(app, ctx, name, &a)) {
 		if (!app->status_is_error)
 			tui_message(app, "Not booked");
-		return false;
+		return BOOK_RETRY;
 	}
 	char warn[512];
-	if (add_or_overbook(app, &a, name, warn, sizeof warn) != 0)
-		return false;
+	int rc = add_or_overbook(app, &a, name, warn, sizeof warn);
+	if (rc != 0)
+		return rc > 0 ? BOOK_DECLINED : BOOK_RETRY;
 	emr_appt got;
 	if (emr_appt_get(app->db, a.id, &got) == 0)
 		emr_strlcpy(a.patient, got.patient, sizeof a.patient);
@@ -411,7 +415,7 @@ static bool book_patient(tui_app *app, const book_ctx *ctx, int64_t patient_id, 
 	            *warn ? "; warning: " : "", warn);
 	if (ctx->origin)
 		ctx->origin->follow_id = a.id;
-	return true;
+	return BOOK_DONE;
 }
 
 static void book_ctx_for(const sched_view *sv, book_ctx *ctx)
@@ -480,7 +484,7 @@ static int bk_choose(tui_app *app, tui_view *v)
 	const emr_patient *p = &bv->results.items[bv->selected];
 	char name[512];
 	emr_patient_display_name(p, name, sizeof name);
-	return book_patient(app, &bv->ctx, p->id, name) ? TUI_POP : TUI_REDRAW;
+	return book_patient(app, &bv->ctx, p->id, name) == BOOK_RETRY ? TUI_REDRAW : TUI_POP;
 }
 
 static int bk_escape(tui_app *app, tui_view *v)
@@ -668,7 +672,7 @@ static int rc_book(tui_app *app, tui_view *v)
 {
 	recall_view *rv = as_recall(v);
 	const emr_recall *r = recall_current(app, rv);
-	if (r && book_patient(app, &rv->ctx, r->patient_id, r->patient))
+	if (r && book_patient(app, &rv->ctx, r->patient_id, r->patient) == BOOK_DONE)
 		recall_load(app, rv);
 	return TUI_REDRAW;
 }
