@@ -136,9 +136,11 @@ install: emr
 	install -m 0755 emr $(DESTDIR)$(BINDIR)/emr
 	install -m 0644 man/emr.1 $(DESTDIR)$(MANDIR)/man1/emr.1
 	install -m 0644 man/emr.5 $(DESTDIR)$(MANDIR)/man5/emr.5
+	install -m 0644 man/emr-fhir.5 $(DESTDIR)$(MANDIR)/man5/emr-fhir.5
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/emr $(DESTDIR)$(MANDIR)/man1/emr.1 $(DESTDIR)$(MANDIR)/man5/emr.5
+	rm -f $(DESTDIR)$(BINDIR)/emr $(DESTDIR)$(MANDIR)/man1/emr.1 $(DESTDIR)$(MANDIR)/man5/emr.5 \
+	  $(DESTDIR)$(MANDIR)/man5/emr-fhir.5
 
 # ---------------------------------------------------------------- deps
 
