@@ -64,6 +64,25 @@ run charge add "$VISIT" --code 99499 --units 2
 expect "charge 99499 x2" 0
 run invoice issue "$VISIT"
 expect "invoice" 0
+# Records entered in error go out with that status.
+run problem add "$MRN" --icd10 E11.9 --note "A1c 7.4"
+expect "problem" 0
+run problem add "$MRN" --icd10 I10
+expect "second problem" 0
+PROB=$(sql "SELECT max(id) FROM problems WHERE patient_id = $PID")
+run problem retire "$PROB" --reason "wrong chart"
+expect "problem retired" 0
+LAB=$(sql "SELECT max(id) FROM observations WHERE patient_id = $PID AND loinc = '4548-4'")
+run lab add "$MRN" --loinc 2093-3 --value 190
+expect "second lab" 0
+LAB2=$(sql "SELECT max(id) FROM observations WHERE patient_id = $PID AND loinc = '2093-3'")
+run lab retire "$LAB2" --reason "wrong tube"
+expect "lab retired" 0
+run med add "$MRN" --drug metformin --strength "500 mg" --form "oral tablet" --sig "Take 1 tablet twice daily" \
+	--quantity 60 --refills 3 --rx
+expect "prescription" 0
+run immunization add "$MRN" --cvx 140 --date 2026-10-01 --lot AB123 --site "left deltoid"
+expect "immunization" 0
 run appt add "$MRN" --at "2026-12-01 10:00" --reason "Recheck"
 expect "appointment" 0
 run appt add "$MRN" --at "2026-12-02 10:00" --reason "Cancelled one"
@@ -212,6 +231,13 @@ check('Invoice totalGross equals the invoice total', len(inv) == 1 and Decimal(s
 check('Invoice lines point at the ChargeItems',
       sorted(by_url[l['chargeItemReference']['reference']]['id'] for l in inv[0]['lineItem']) == sorted(c['id'] for c in charges.values()))
 
+eie = [c for c in of('Condition') if c['verificationStatus']['coding'][0]['code'] == 'entered-in-error']
+check('retired problem: entered-in-error, no clinicalStatus', len(eie) == 1 and 'clinicalStatus' not in eie[0])
+check('retired lab: status entered-in-error', [o['status'] for o in of('Observation') if o['code']['coding'][0]['code'] == '2093-3'] == ['entered-in-error'])
+rx = [m for m in of('MedicationRequest') if m['intent'] == 'order']
+check('prescription: order, 3 refills, 60 tablets', len(rx) == 1 and rx[0]['dispenseRequest']['numberOfRepeatsAllowed'] == 3
+      and rx[0]['dispenseRequest']['quantity']['value'] == 60)
+check('immunization CVX 140 lot AB123', [(i['vaccineCode']['coding'][0]['code'], i['lotNumber']) for i in of('Immunization')] == [('140', 'AB123')])
 appts = of('Appointment')
 st = sorted(a['status'] for a in appts)
 check('appointments booked and cancelled', st == ['booked', 'cancelled'])
@@ -244,6 +270,10 @@ expect "values read back (python)" 0 "python: 0 failed"
 EMR_USER=$NURSE run export fhir "$MRN" -o "$TMP/nurse.json"
 expect "a nurse may export" 0
 grep -q '"ChargeItem"' "$TMP/nurse.json" && bad "a nurse's export has no billing" || ok "a nurse's export has no billing"
+node "$VALIDATE" "$TMP/nurse.json" >"$TMP/validate.out" 2>&1
+RC=$?
+OUT=$(cat "$TMP/validate.out")
+expect "the nurse's export validates" 0 ": 0 errors"
 EMR_USER=$FRONT run export fhir "$MRN"
 expect "the front desk may not export" 1 "" "front-desk user cannot"
 EMR_USER=$FRONT run export fhir --all --ndjson "$TMP/front"
