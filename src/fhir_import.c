@@ -1320,7 +1320,7 @@ static bool tok_unit(const char *t)
 	static const char *const lower[] = {"mg", "mcg", "g", "ml", "meq", "unt", "iu", "units", "mmol", "hr",
 	                                    "actuat", "%", NULL};
 	for (size_t i = 0; lower[i]; i++)
-		if (strcmp(t, lower[i]) == 0)
+		if (strcasecmp(t, lower[i]) == 0)
 			return true;
 	if (strchr(t, '/') && islower((unsigned char)t[0])) {
 		for (size_t i = 0; i < n; i++)
@@ -1343,12 +1343,66 @@ static void lower_into(emr_sb *sb, const char *t)
 		emr_sb_putc(sb, (char)tolower((unsigned char)*t));
 }
 
-/* Splits an RxNorm clinical drug name the way Synthea writes them:
+/* A unit as emr writes it: Synthea's capitals lowered ("MG/ML" -> "mg/ml"),
+ * mixed case kept ("mL"). */
+static void unit_into(emr_sb *sb, const char *t)
+{
+	bool lower = false;
+	for (const char *p = t; *p; p++)
+		if (islower((unsigned char)*p))
+			lower = true;
+	if (lower)
+		emr_sb_append(sb, t);
+	else
+		lower_into(sb, t);
+}
+
+static bool tok_percent(const char *t)
+{
+	size_t n = strlen(t);
+	if (n < 2 || t[n - 1] != '%')
+		return false;
+	char num[32];
+	if (n - 1 >= sizeof num)
+		return false;
+	memcpy(num, t, n - 1);
+	num[n - 1] = '\0';
+	return tok_num(num);
+}
+
+/* How many tokens from i make a strength: "10 MG", "0.1%",
+ * "400 mg/5 mL", "10 mcg (400 units)"; 0 if none starts there. */
+static size_t strength_len(char **tok, size_t n, size_t i)
+{
+	size_t k;
+	if (i < n && tok_percent(tok[i]))
+		k = 1;
+	else if (i + 1 < n && tok_num(tok[i]) && tok_unit(tok[i + 1])) {
+		k = 2;
+		/* "mg/5 mL": a unit per an amount of another unit */
+		size_t ul = strlen(tok[i + 1]);
+		const char *slash = strrchr(tok[i + 1], '/');
+		if (slash && slash[1] && strspn(slash + 1, "0123456789.") == (size_t)(tok[i + 1] + ul - slash - 1) &&
+		    i + 2 < n && tok_unit(tok[i + 2]))
+			k = 3;
+	} else
+		return 0;
+	if (i + k < n && tok[i + k][0] == '(') {
+		for (size_t j = i + k; j < n && j < i + k + 4; j++)
+			if (strchr(tok[j], ')'))
+				return j - i + 1;
+	}
+	return k;
+}
+
+/* Splits an RxNorm clinical drug name the way Synthea writes them (and
+ * emr's own export, in lower case):
  * "lisinopril 10 MG Oral Tablet" -> "lisinopril", "10 mg", "oral tablet";
  * "Amoxicillin 250 MG / Clavulanate 125 MG Oral Tablet" ->
  * "Amoxicillin / Clavulanate", "250 mg / 125 mg", "oral tablet";
  * "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet" ->
- * "Metformin hydrochloride", "500 mg", "extended release oral tablet, 24 hr".
+ * "Metformin hydrochloride", "500 mg", "extended release oral tablet, 24 hr";
+ * "amoxicillin 400 mg/5 mL oral suspension", "adapalene 0.1% topical gel".
  * Without a strength the whole name is the drug. */
 static void split_rxnorm(const char *name, char *drug, size_t dn, char *strength, size_t sn, char *form, size_t fn)
 {
@@ -1361,7 +1415,15 @@ static void split_rxnorm(const char *name, char *drug, size_t dn, char *strength
 	size_t start = 0;
 	emr_sb prefix = EMR_SB_INIT;
 	for (;;) {
-		if (start + 1 < n && tok_num(tok[start]) && tok_unit(tok[start + 1]) && start + 2 < n) {
+		size_t k = strength_len(tok, n, start);
+		if (k == 2 && !tok_percent(tok[start])) {
+			/* "24 HR Metformin ... 500 MG ...": a package quantity before
+			 * the name, when a strength follows it. */
+			bool later = false;
+			for (size_t j = start + 2; j < n && !later; j++)
+				later = strength_len(tok, n, j) > 0;
+			if (!later)
+				break;
 			if (prefix.len)
 				emr_sb_putc(&prefix, ' ');
 			lower_into(&prefix, tok[start]);
@@ -1369,16 +1431,24 @@ static void split_rxnorm(const char *name, char *drug, size_t dn, char *strength
 			lower_into(&prefix, tok[start + 1]);
 			start += 2;
 		} else if (start < n && strlen(tok[start]) > 3 && isupper((unsigned char)tok[start][0]) &&
-		           isupper((unsigned char)tok[start][1]) && strspn(tok[start], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") ==
-		           strlen(tok[start]) && strpbrk(tok[start], "0123456789")) {
+		           isupper((unsigned char)tok[start][1]) &&
+		           strspn(tok[start], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == strlen(tok[start]) &&
+		           strpbrk(tok[start], "0123456789")) {
 			start++;   /* "NDA020800": an application number, not a name */
 		} else
 			break;
 	}
+	/* The last strength ends the name; what follows is the form. */
 	long last = -1;
-	for (size_t i = start; i + 1 < n; i++)
-		if (tok_num(tok[i]) && tok_unit(tok[i + 1]))
+	size_t last_len = 0;
+	for (size_t i = start; i < n; i++) {
+		size_t k = strength_len(tok, n, i);
+		if (k) {
 			last = (long)i;
+			last_len = k;
+			i += k - 1;
+		}
+	}
 	if (last < 0) {
 		copy_text(drug, name, dn);
 		strength[0] = form[0] = '\0';
@@ -1387,14 +1457,23 @@ static void split_rxnorm(const char *name, char *drug, size_t dn, char *strength
 	}
 	emr_sb d = EMR_SB_INIT, st = EMR_SB_INIT, f = EMR_SB_INIT;
 	bool sep = false;
-	for (size_t i = start; i < (size_t)last + 2; i++) {
-		if (i + 1 < n && tok_num(tok[i]) && tok_unit(tok[i + 1])) {
+	for (size_t i = start; i < (size_t)last + last_len; i++) {
+		size_t k = strength_len(tok, n, i);
+		if (k) {
 			if (st.len)
 				emr_sb_append(&st, " / ");
-			lower_into(&st, tok[i]);
-			emr_sb_putc(&st, ' ');
-			lower_into(&st, tok[i + 1]);
-			i++;
+			bool paren = false;
+			for (size_t j = 0; j < k; j++) {
+				if (j)
+					emr_sb_putc(&st, ' ');
+				if (tok[i + j][0] == '(')
+					paren = true;
+				if (j == 0 || paren)
+					emr_sb_append(&st, tok[i + j]);   /* the amount; "(400 units)" as written */
+				else
+					unit_into(&st, tok[i + j]);
+			}
+			i += k - 1;
 		} else if (strcmp(tok[i], "/") == 0) {
 			sep = true;
 		} else {
@@ -1404,7 +1483,7 @@ static void split_rxnorm(const char *name, char *drug, size_t dn, char *strength
 			emr_sb_append(&d, tok[i]);
 		}
 	}
-	for (size_t i = (size_t)last + 2; i < n; i++) {
+	for (size_t i = (size_t)last + last_len; i < n; i++) {
 		if (f.len)
 			emr_sb_putc(&f, ' ');
 		if (tok[i][0] == '[')

@@ -269,6 +269,25 @@ EOF
 	if [ $? = 0 ]; then ok "round trip keeps the clinical content ($(head -1 "$TMP/rt.diff"))"; else bad "round trip differs: $(head -c 1500 "$TMP/rt.diff")"; fi
 	run import fhir "$TMP/rt2.json"
 	expect "re-importing its own export adds nothing" 0 "already imported"
+	# Every demo patient, through Bulk Data NDJSON: the medications come
+	# back with the same drug, strength and form.
+	EMR_USER=$phys "$EMR_BIN" --db "$demo" export fhir --all --ndjson "$TMP/nd1" >/dev/null 2>&1
+	export EMR_DB="$TMP/roundtrip-all.db"
+	run init --practice "Elsewhere" --name "Dana Test" --login drtest --credentials MD
+	run import fhir "$TMP"/nd1/*.ndjson
+	expect "all 20 demo patients import from NDJSON" 0 "Patient.ndjson: imported 20 entries: 20 mapped"
+	q="select group_concat(x, char(10)) from (select distinct drug || ' | ' || strength || ' | ' || form || ' | ' || sig as x from medications order by 1)"
+	[ "$(sqlite3 "$demo" "$q")" = "$(sql "$q")" ] && ok "medications split back into drug, strength and form" || bad "medications split back: $(sql "$q" | head -3)"
+	q="select count(*) || ' ' || sum(value_num) from observations"
+	[ "$(sqlite3 "$demo" "$q")" = "$(sql "$q")" ] && ok "every observation value came back" || bad "observations: $(sqlite3 "$demo" "$q") vs $(sql "$q")"
+	q="select (select count(*) from problems) || ' ' || (select count(*) from encounter_diagnoses) || ' ' || (select count(*) from allergies)
+	   || ' ' || (select count(*) from immunizations) || ' ' || (select count(*) from encounters) || ' ' || (select count(*) from notes where status = 'signed')
+	   || ' ' || (select count(*) from notes where status = 'draft') || ' ' || (select count(*) from note_addenda)"
+	[ "$(sqlite3 "$demo" "$q")" = "$(sql "$q")" ] && ok "problems, visit diagnoses, allergies, immunizations, visits, notes: same counts ($(sql "$q"))" || bad "counts: $(sqlite3 "$demo" "$q") vs $(sql "$q")"
+	q="select group_concat(x, char(10)) from (select body as x from notes order by 1)"
+	[ "$(sqlite3 "$demo" "$q")" = "$(sql "$q")" ] && ok "every note's text came back" || bad "notes differ"
+	run import fhir "$TMP"/nd1/*.ndjson
+	expect "and again: nothing added" 0 "0 mapped, 0 kept only, 1359 already imported\\|0 mapped, 0 kept only, [0-9]* already imported"
 	export EMR_DB="$TMP/practice.db"
 else
 	bad "round trip: emr export fhir is not available"

@@ -153,6 +153,24 @@ Test(fhir_import, medication_split_and_sig)
 	text_is("SELECT drug || '|' || strength || '|' || form || '|' || sig || '|' || status FROM medications WHERE rxnorm IS NULL",
 	        "Amoxicillin / Clavulanate|250 mg / 125 mg|oral tablet|2 times a day, as needed|completed");
 	emr_fhir_result_free(&r);
+	/* Other shapes of a name: a package quantity first, emr's own lower
+	 * case, a percentage, a parenthesised equivalent. */
+	cr_assert_eq(import("m2.json", BUNDLE(
+		"{\"fullUrl\":\"urn:uuid:n1\",\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"subject\":{\"reference\":\"Patient/p1\"},"
+		"\"medicationCodeableConcept\":{\"text\":\"24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet\"}}}",
+		"{\"fullUrl\":\"urn:uuid:n2\",\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"subject\":{\"reference\":\"Patient/p1\"},"
+		"\"medicationCodeableConcept\":{\"text\":\"amoxicillin 400 mg/5 mL oral suspension\"}}}",
+		"{\"fullUrl\":\"urn:uuid:n3\",\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"subject\":{\"reference\":\"Patient/p1\"},"
+		"\"medicationCodeableConcept\":{\"text\":\"adapalene 0.1% topical gel\"}}}",
+		"{\"fullUrl\":\"urn:uuid:n4\",\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"subject\":{\"reference\":\"Patient/p1\"},"
+		"\"medicationCodeableConcept\":{\"text\":\"calcium carbonate / cholecalciferol 600 mg / 10 mcg (400 units) oral tablet\"}}}",
+		"{\"fullUrl\":\"urn:uuid:n5\",\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"subject\":{\"reference\":\"Patient/p1\"},"
+		"\"medicationCodeableConcept\":{\"text\":\"Jolivette 28 Day Pack\"}}}"), &r), 0, "%s", r.message);
+	text_is("SELECT group_concat(drug || '|' || strength || '|' || form, ';') FROM (SELECT * FROM medications WHERE id > 2 ORDER BY id)",
+	        "Metformin hydrochloride|500 mg|extended release oral tablet, 24 hr;amoxicillin|400 mg/5 mL|oral suspension;"
+	        "adapalene|0.1%|topical gel;calcium carbonate / cholecalciferol|600 mg / 10 mcg (400 units)|oral tablet;"
+	        "Jolivette 28 Day Pack||");
+	emr_fhir_result_free(&r);
 }
 
 Test(fhir_import, observations_bp_panel_ranges_text_and_new_codes)
