@@ -97,7 +97,7 @@ typedef struct charges_view {
 	emr_visit_billing vb;
 	bool loaded;
 	char error[300];               /* why the visit's billing cannot be shown */
-	bool can_bill, can_pay, show_dx;
+	bool can_bill, can_pay;
 	bool has_balance;
 	int64_t balance;
 	/* The latest invoice of the visit (vb.invoice_id), "" if none. */
@@ -130,7 +130,6 @@ static void charges_read(tui_app *app, charges_view *cv)
 	cv->has_balance = false;
 	cv->can_bill = emr_perm_allowed(app->db, EMR_PERM_BILLING);
 	cv->can_pay = emr_perm_allowed(app->db, EMR_PERM_PAYMENT);
-	cv->show_dx = cv->can_bill || emr_perm_allowed(app->db, EMR_PERM_CLINICAL_READ);
 	if (!cv->can_bill && !cv->can_pay) {
 		no_billing_text(app, cv->error, sizeof cv->error);
 		return;
@@ -314,13 +313,17 @@ static bool charge_details(tui_app *app, picker_view *pv, const pick_item *fee)
 {
 	char mods[32] = "", units_s[16] = "1", dx[32] = "1", q[200];
 	snprintf(q, sizeof q, "%s: modifiers (25 or 25,59; Enter for none):", fee->code);
-	if (!tui_prompt(app, q, mods, sizeof mods))
+	if (!tui_prompt(app, q, mods, sizeof mods)) {
+		tui_message(app, "No charge added");
 		return false;
+	}
 	int units = 0;
 	snprintf(q, sizeof q, "%s: units:", fee->code);
 	for (;;) {
-		if (!tui_prompt(app, q, units_s, sizeof units_s))
+		if (!tui_prompt(app, q, units_s, sizeof units_s)) {
+			tui_message(app, "No charge added");
 			return false;
+		}
 		char *end = NULL;
 		long u = strtol(units_s, &end, 10);
 		if (end != units_s && *end == '\0' && u >= 1 && u <= 999) {
@@ -331,8 +334,10 @@ static bool charge_details(tui_app *app, picker_view *pv, const pick_item *fee)
 		snprintf(q, sizeof q, "%s: units (a whole number from 1 to 999):", fee->code);
 	}
 	snprintf(q, sizeof q, "%s: diagnosis pointers (ranks, like 1 or 1,2):", fee->code);
-	if (!tui_prompt(app, q, dx, sizeof dx))
+	if (!tui_prompt(app, q, dx, sizeof dx)) {
+		tui_message(app, "No charge added");
 		return false;
+	}
 	int64_t id = 0;
 	if (emr_charge_add(app->db, pv->encounter_id, fee->code, mods, units, dx, &id) != 0) {
 		tui_error(app, "Charge not added: %s", emr_db_error(app->db));
@@ -862,25 +867,21 @@ static void charges_draw(tui_app *app, tui_view *v, int y, int x, int h, int w)
 	tui_text(row++, x + 1, w - 2, buf);
 
 	/* Diagnoses: all of them while the charges keep four rows. */
-	snprintf(buf, sizeof buf, "Diagnoses (%zu)", cv->show_dx ? cv->vb.ndx : (size_t)0);
+	snprintf(buf, sizeof buf, "Diagnoses (%zu)", cv->vb.ndx);
 	tui_rule(app, row++, x, w, buf, false);
 	int body_end = y + h - 1;   /* the footer's row */
-	int dx_rows = cv->show_dx ? (int)cv->vb.ndx : 1;
+	int dx_rows = (int)cv->vb.ndx;
 	if (dx_rows < 1)
 		dx_rows = 1;
 	int dx_room = body_end - row - 1 - 1 - 4;
 	if (dx_rows > dx_room)
 		dx_rows = dx_room > 1 ? dx_room : 1;
-	if (!cv->show_dx) {
-		tui_attr_on(app, TUI_PAIR_DIM);
-		tui_text(row, x + 2, w - 3, "Diagnoses are not shown to this role");
-		tui_attr_off(app, TUI_PAIR_DIM);
-	} else if (cv->vb.ndx == 0) {
+	if (cv->vb.ndx == 0) {
 		tui_attr_on(app, TUI_PAIR_DIM);
 		tui_text(row, x + 2, w - 3, "No diagnoses yet (d adds one)");
 		tui_attr_off(app, TUI_PAIR_DIM);
 	}
-	for (int i = 0; cv->show_dx && i < dx_rows && i < (int)cv->vb.ndx; i++) {
+	for (int i = 0; i < dx_rows && i < (int)cv->vb.ndx; i++) {
 		const emr_visit_dx *d = &cv->vb.dx[i];
 		char code[16];
 		emr_icd10_display(d->icd10, code, sizeof code);

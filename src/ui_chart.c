@@ -1653,7 +1653,10 @@ static void draw_billing(line *ln, const chart_view *cv, int i)
 		const emr_invoice_summary *s = &cv->invoices.items[i - 1];
 		line_field(ln, 10, s->number, TUI_PAIR_TITLE, false);
 		line_gap(ln);
-		line_field(ln, 10, s->service_date, TUI_PAIR_DIM, false);
+		/* The amount due always fits; the date where there is room. */
+		if (ln->w - ln->col >= 11 + 12) {
+			line_field(ln, 10, s->service_date, TUI_PAIR_DIM, false);
+		}
 		if (ln->w - ln->col >= 36) {
 			emr_money_format(s->total_cents, m, sizeof m);
 			snprintf(text, sizeof text, "total %s", m);
@@ -1668,9 +1671,10 @@ static void draw_billing(line *ln, const chart_view *cv, int i)
 	line_field(ln, 10, bv->date, TUI_PAIR_DIM, false);
 	line_gap(ln);
 	snprintf(text, sizeof text, "%d open charge%s", bv->open, bv->open == 1 ? "" : "s");
-	line_field(ln, ln->w - ln->col - 12, text, 0, false);
+	int amount_w = ln->w - ln->col >= 30 ? 12 : 10;
+	line_field(ln, ln->w - ln->col - amount_w, text, 0, false);
 	emr_money_format(bv->open_cents, m, sizeof m);
-	line_field(ln, 12, m, 0, true);
+	line_field(ln, amount_w, m, 0, true);
 }
 
 /* Front desk and billing see demographics and visits only. */

@@ -54,6 +54,7 @@ e() { "$EMR_BIN" "$@" >/dev/null 2>"$TMP/err" || { RC=$?; ERR=$(cat "$TMP/err");
 
 e user add fran --name "Fran Desk" --role frontdesk
 e user add nina --name "Nina Nurse" --role nurse --credentials RN
+e user add bill --name "Bill Biller" --role biller
 printf 'river side 42\n' >"$TMP/pass"
 e user passwd --passphrase-fd 3 3<"$TMP/pass"
 e fee add 99213 --description "Office visit, established patient, low complexity" --fee 125.00
@@ -82,6 +83,11 @@ e visit add E000003 --reason "Annual exam"
 e dx add 4 --icd10 Z00.00
 e charge add 4 --code 99214
 e invoice issue 4
+# E000004: charges left open for the biller.
+e patient add --given Lee --family Open --dob 1980-02-02 --sex male
+e visit add E000004 --reason "Sore throat"
+e dx add 5 --icd10 J02.9
+e charge add 5 --code 99214
 
 # ------------------------------------------------------------ the Billing pane
 
@@ -188,7 +194,7 @@ check "the balance grows" "Balance 250.00"
 cli_has "emr invoice show agrees: the total" "125.00" invoice show INV-000003
 printf '%s' "$OUT" | grep -q "99213" && ok "emr invoice show agrees: the line" || bad "emr invoice show agrees: the line"
 printf '%s' "$OUT" | grep -q "36415" && bad "the void charge is not on the invoice" || ok "the void charge is not on the invoice"
-[ "$(sql "select count(*) from charges where status = 'open'")" = 0 ] && ok "no open charge is left" || bad "no open charge is left"
+[ "$(sql "select count(*) from charges where status = 'open' and encounter_id = 2")" = 0 ] && ok "no open charge is left" || bad "no open charge is left"
 $T send-keys -t emr I
 check_status "nothing more to invoice" "No open charges to invoice"
 
@@ -298,6 +304,30 @@ cli_has "emr balance agrees" "balance 0.00" balance E000003
 	ok "the reference is recorded" || bad "the reference is recorded"
 $T send-keys -t emr q
 check "the chart's Billing pane: nothing open" "8 Billing (0 open invoices)"
+stop
+
+# ------------------------------------------------------------ a biller
+
+open_chart bill open
+check "a biller's chart has no clinical panes" "not available to the billing role"
+$T send-keys -t emr 8
+check "the Billing pane lists the visit not invoiced" "2026-11-25 1 open charge *185.00"
+check "and says so beside the balance" "Balance 0.00  1 visit not invoiced"
+$T send-keys -t emr j '$'
+check "\$ on it opens its charges" "99214 .*185.00 *open"
+$T send-keys -t emr d
+check "without clinical access no problem list is offered" "Type a code (E11.9) or words"
+$T send-keys -t emr -l "j06.9"
+check "a typed code is found" "J06.9 *Acute upper respiratory infection"
+$T send-keys -t emr Enter
+check "and added at rank 2" "2  J06.9 *Acute upper respiratory"
+$T send-keys -t emr I
+check_status "the biller issues the invoice" "Issue an invoice for 1 open charge, total 185.00?"
+$T send-keys -t emr y
+check_status "numbered" "Invoice INV-000004 issued, total 185.00"
+$T send-keys -t emr q
+check "back in the chart, the header shows the balance" "MRN E000004 *Balance 185.00"
+check "and the pane the open invoice" "INV-000004 2026-11-25 .*due 185.00"
 stop
 
 # ------------------------------------------------------------ a nurse
