@@ -571,9 +571,13 @@ static int emit_encounter(fx *x, const chart *c, const emr_encounter *e)
 	json_t *r = resource_id(x, "Encounter", "encounter", e->id, "us-core-encounter", "encounters");
 	json_object_set_new(r, "status", json_string(e->status));
 	json_object_set_new(r, "class", encounter_class(e->type));
+	/* US Core's encounter types are SNOMED CT "is-a 308335008 |Patient
+	 * encounter procedure|" (its value set us-core-encounter-type) and
+	 * CPT E/M codes; emr knows no finer kind than office, telehealth...,
+	 * so the root concept, with the kind as text. */
 	char type_text[32];
 	snprintf(type_text, sizeof type_text, "%s visit", e->type);
-	push(r, "type", concept(NULL, type_text));
+	push(r, "type", concept_code(EMR_FHIR_SNOMED, "308335008", "Patient encounter procedure", type_text));
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
 	json_t *who = ref_user(x, e->provider_id);
 	if (who)
