@@ -89,6 +89,18 @@ e visit add E000004 --reason "Sore throat"
 e dx add 5 --icd10 J02.9
 e charge add 5 --code 99214
 
+# ------------------------------------------------------------ the keys, listed
+
+run keys
+expect "emr keys lists the charge screen" 0 "I  *issue the invoice of the open charges"
+expect "emr keys lists the chart's \$" 0 "\$  *charges of the selected visit"
+# README.md carries a copy of emr keys: the billing views' lines are in it.
+readme="$here/../../README.md"
+missing=$(printf '%s\n' "$OUT" | awk '/^[^ ]/ { on = ($0 == "Charges" || $0 == "Code picker" || $0 == "Invoice") } on && NF' |
+	while IFS= read -r l; do grep -qxF -- "$l" "$readme" || printf '%s|' "$l"; done)
+[ -z "$missing" ] && ok "README.md has the billing views' keys as emr keys prints them" ||
+	bad "README.md has the billing views' keys as emr keys prints them (missing: $missing)"
+
 # ------------------------------------------------------------ the Billing pane
 
 open_chart drtest garcia
