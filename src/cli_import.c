@@ -21,7 +21,9 @@
 static void show_progress(void *ctx, const char *file, long done, long total)
 {
 	FILE *err = ctx;
-	fprintf(err, "\r%s: %ld/%ld", file, done, total);
+	fputc('\r', err);
+	emr_fput_clean(err, file, false);
+	fprintf(err, ": %ld/%ld", done, total);
 	if (done == total)
 		fputs("\r\033[K", err);
 	fflush(err);
@@ -75,11 +77,12 @@ static json_t *result_json(const emr_fhir_result *r)
 static void result_text(emr_cli *cli, const emr_fhir_result *r)
 {
 	FILE *f = cli->out;
+	emr_fput_clean(f, r->file, false);
 	if (r->outcome == EMR_FHIR_ALREADY) {
-		fprintf(f, "%s: already imported (%ld entries; nothing added)\n", r->file, r->entries);
+		fprintf(f, ": already imported (%ld entries; nothing added)\n", r->entries);
 		return;
 	}
-	fprintf(f, "%s: imported %ld entries: %ld mapped, %ld kept only, %ld already imported", r->file, r->entries,
+	fprintf(f, ": imported %ld entries: %ld mapped, %ld kept only, %ld already imported", r->entries,
 	        r->mapped, r->kept, r->already);
 	if (r->skipped)
 		fprintf(f, ", %ld without a resource", r->skipped);
@@ -97,7 +100,9 @@ static void result_text(emr_cli *cli, const emr_fhir_result *r)
 
 static void candidates_text(emr_cli *cli, const emr_fhir_result *r)
 {
-	fprintf(cli->err, "%s: %s\n", cli->prog, r->message);
+	fprintf(cli->err, "%s: ", cli->prog);
+	emr_fput_clean(cli->err, r->message, false);
+	fputc('\n', cli->err);
 	fprintf(cli->err, "  %-8s %-12s %-10s %-20s %s\n", "ID", "MRN", "DOB", "MATCHED BY", "NAME");
 	for (size_t i = 0; i < r->ncandidates; i++) {
 		const emr_fhir_candidate *c = &r->candidates[i];
@@ -152,8 +157,12 @@ static int import_fhir(emr_cli *cli, int argc, char **argv)
 		int irc = emr_fhir_import_file(cli->db, pos[i], &o, &r);
 		if (irc != 0)
 			status = EMR_EXIT_FAIL;
-		if (irc < 0 && !json)
-			fprintf(cli->err, "%s: import: %s\n", cli->prog, r.message);
+		if (irc < 0 && !json) {
+			/* The message quotes the file: its text may hold escapes. */
+			fprintf(cli->err, "%s: import: ", cli->prog);
+			emr_fput_clean(cli->err, r.message, false);
+			fputc('\n', cli->err);
+		}
 		else if (irc > 0 && !json)
 			candidates_text(cli, &r);
 		else if (irc == 0 && !json)

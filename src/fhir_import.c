@@ -344,6 +344,8 @@ typedef struct entry {
 	const char *full_url;   /* may be NULL */
 	char *key;              /* identity key (heap) */
 	char *ident;            /* the urn:emr identity "system|value", or NULL (heap) */
+	const char *raw;        /* an NDJSON line as it was in the file (borrowed), or NULL */
+	size_t raw_len;
 	/* What it became. */
 	bool already;           /* received before: nothing written */
 	bool done;
@@ -2626,8 +2628,18 @@ static const char *const KNOWN_KEPT[] = {
 
 static int record(state *s, entry *e)
 {
-	bool shortr = reals_short(e->res);
-	char *text = json_dumps(e->res, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(shortr ? 15 : 17));
+	/* An NDJSON line is kept byte for byte; a Bundle's resource as parsed
+	 * (members in their order, values exact: a number is written with
+	 * the fewest digits that read back the same, 15 or 17). */
+	char *text;
+	if (e->raw) {
+		text = emr_xmalloc(e->raw_len + 1);
+		memcpy(text, e->raw, e->raw_len);
+		text[e->raw_len] = '\0';
+	} else {
+		bool shortr = reals_short(e->res);
+		text = json_dumps(e->res, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(shortr ? 15 : 17));
+	}
 	if (!text)
 		return fail_at(s, e, "could not serialise the resource");
 	if (!e->table && !e->kept_reason[0]) {
@@ -2803,10 +2815,16 @@ static void json_fail(state *s, const char *what, long line_offset, const json_e
 	fail_at(s, NULL, "%s: line %ld, column %d: %s", what, (long)je->line + line_offset, je->column, je->text);
 }
 
-/* Parses buf as NDJSON into *arr (a new array of the lines' values). */
-static int parse_ndjson(state *s, const char *buf, size_t len, json_t **arr)
+typedef struct span {
+	size_t off, len;
+} span;
+
+/* Parses buf as NDJSON into *arr (a new array of the lines' values) and
+ * *spans (where each line's text is, heap). */
+static int parse_ndjson(state *s, const char *buf, size_t len, json_t **arr, span **spans)
 {
 	*arr = json_array();
+	size_t nspans = 0, cap = 0;
 	size_t pos = 0;
 	long line = 0;
 	while (pos < len) {
@@ -2826,6 +2844,16 @@ static int parse_ndjson(state *s, const char *buf, size_t len, json_t **arr)
 				return -1;
 			}
 			json_array_append_new(*arr, v);
+			if (nspans == cap) {
+				cap = cap ? cap * 2 : 64;
+				*spans = emr_xrealloc(*spans, cap * sizeof **spans);
+			}
+			size_t b = end;
+			while (b > a && strchr(" \t\r", buf[b - 1]))
+				b--;
+			(*spans)[nspans].off = a;
+			(*spans)[nspans].len = b - a;
+			nspans++;
 		}
 		pos = end + 1;
 	}
@@ -2938,6 +2966,7 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 	if (!buf)
 		return fail_at(&s, NULL, "cannot read: %s", strerror(errno));
 	json_t *doc = NULL, *entries = NULL;
+	span *spans = NULL;
 	bool bundle = false;
 	bool ndjson = ndjson_name(path);
 	json_error_t je;
@@ -2958,7 +2987,7 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		}
 	}
 	if (ndjson) {
-		if (parse_ndjson(&s, buf, len, &doc) != 0)
+		if (parse_ndjson(&s, buf, len, &doc, &spans) != 0)
 			goto out;
 		entries = doc;
 	} else {
@@ -3013,6 +3042,10 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 			goto out;
 		}
 		tmp.res = r;
+		if (ndjson && spans) {
+			tmp.raw = buf + spans[i].off;
+			tmp.raw_len = spans[i].len;
+		}
 		tmp.type = jstr(r, "resourceType");
 		if (!tmp.type || !*tmp.type) {
 			fail_at(&s, &tmp, "resourceType: missing (not a FHIR resource)");
@@ -3179,6 +3212,7 @@ out:
 		free(s.owned[i]);
 	free(s.owned);
 	json_decref(doc);
+	free(spans);
 	free(buf);
 	return rc;
 }

@@ -122,6 +122,10 @@ ESC=$(printf '\033')
 [ "$(sql "select instr(family_name, char(27)) > 0 from patients where given_name like 'Mal%'")" = 1 ] && ok "escape stored byte for byte" || bad "escape stored byte for byte"
 [ "$(sql "select instr(body, char(27)) > 0 from notes where body like 'Note%'")" = 1 ] && ok "note text decoded and stored byte for byte" || bad "note text stored byte for byte"
 hmrn=$(sql "select mrn from patients where given_name like 'Mal%'")
+printf '{"resourceType":"Patient","birthDate":"1970-02-30\\u001b[2J\\u001b]0;x\\u0007"}' >"$BAD/esc-date.json"
+run import fhir "$BAD/esc-date.json"
+expect "a hostile value in a refusal is named" 1 "" "birthDate \"1970-02-30"
+printf '%s' "$ERR" | grep -q -F "$ESC" && bad "refusal message strips escapes" || ok "refusal message strips escapes"
 run patient list;       printf '%s' "$OUT" | grep -q -F "$ESC" && bad "patient list strips escapes" || ok "patient list strips escapes"
 run problem list "$hmrn"; printf '%s' "$OUT$ERR" | grep -q -F "$ESC" && bad "problem list strips escapes" || ok "problem list strips escapes"
 
@@ -180,6 +184,20 @@ print("files %d" % len(files))
 sys.exit(1 if bad else 0)
 EOF
 	if [ $? = 0 ]; then ok "every resource mapped or kept, per type as counted by python ($(tail -1 "$TMP/syn.check"))"; else bad "Synthea counts: $(grep FAIL "$TMP/syn.check" | head -5)"; fi
+	sqlite3 -json "$EMR_DB" "select source_file, entry_index, json from fhir_received" >"$TMP/received.json"
+	python3 - "$SYN" "$TMP/received.json" <<'EOF2'
+import json, sys, os
+rows = json.load(open(sys.argv[2]))
+cache, bad = {}, 0
+for r in rows:
+    f = r["source_file"]
+    if f not in cache:
+        cache[f] = json.load(open(os.path.join(sys.argv[1], f)))
+    if json.loads(r["json"]) != cache[f]["entry"][r["entry_index"]]["resource"]:
+        bad += 1
+sys.exit(1 if bad or not rows else 0)
+EOF2
+	[ $? = 0 ] && ok "every received resource is stored as it was in its file (python compares all)" || bad "received resources differ from their files"
 	n=$(ls "$SYN"/*.json | wc -l)
 	[ "$(sql "select count(distinct source_file) from fhir_received")" = "$n" ] && ok "all $n files recorded" || bad "all $n files recorded"
 	before=$(rows)

@@ -386,6 +386,9 @@ Test(fhir_import, ndjson_by_content)
 	cr_assert_eq(r.entries, 2);
 	cr_assert_eq(r.mapped, 2);
 	text_is("SELECT source_key FROM fhir_received WHERE entry_index = 1", "Observation/o1");
+	/* An NDJSON line is kept byte for byte. */
+	text_is("SELECT json FROM fhir_received WHERE entry_index = 0",
+	        "{\"resourceType\":\"Patient\",\"id\":\"n1\",\"name\":[{\"family\":\"Nd\",\"given\":[\"Jo\"]}],\"birthDate\":\"1990-01-01\"}");
 	emr_fhir_result_free(&r);
 	/* A bad line names its entry and line. */
 	cr_assert_eq(import("bad.ndjson", "{\"resourceType\":\"Basic\"}\n{oops\n", &r), -1);
