@@ -387,9 +387,6 @@ static void free_billing(chart_view *cv)
 	cv->billing_error[0] = '\0';
 }
 
-/* The Billing pane's rows.  Only for a role that bills or takes payments
- * (asked silently: opening a chart is not an attempt to bill); the visits
- * with open charges only for billing, from the newest visits. */
 static void read_billing(tui_app *app, chart_view *cv);
 
 static void load_billing(tui_app *app, chart_view *cv)
@@ -398,6 +395,9 @@ static void load_billing(tui_app *app, chart_view *cv)
 	ui_billing_release_reads(app->db);
 }
 
+/* The Billing pane's rows.  Only for a role that bills or takes payments
+ * (asked silently: opening a chart is not an attempt to bill); the visits
+ * with open charges only for billing, from the newest visits. */
 static void read_billing(tui_app *app, chart_view *cv)
 {
 	free_billing(cv);
@@ -505,7 +505,7 @@ static const int two_columns[2][5] = {
 };
 /* Two columns have no room for an eighth pane: while Billing has the
  * focus it takes the place of Immunizations, beside the Visits it bills
- * (the balance is in the header all the time). */
+ * (what the patient owes is in the header all the time). */
 static const int two_columns_billing[2][5] = {
 	{P_PROBLEMS, P_MEDS, P_ALLERGIES, -1},
 	{P_VITALS, P_LABS, P_BILLING, P_VISITS, -1},
