@@ -489,3 +489,57 @@ Test(fhir_import, kept_reasons_are_reported)
 	cr_assert_str_eq(r.reasons[1].reason, "value outside the plausible range for its LOINC code");
 	emr_fhir_result_free(&r);
 }
+
+/* A visit diagnosis (no clinical status) belongs to the visit; an
+ * Appointment with one of our users as provider is booked; a record
+ * entered in error at the source arrives retired. */
+Test(fhir_import, visit_diagnoses_appointments_and_retired_records)
+{
+	test_exec(env.db, "INSERT INTO icd10cm(code, description, first_release, last_release) VALUES"
+	                  " ('I10', 'Essential (primary) hypertension', 2026, 2026)");
+	test_exec(env.db, "UPDATE users SET npi = '1234567893' WHERE login = 'drtest'");
+	emr_fhir_result r;
+	cr_assert_eq(import("v.json", BUNDLE(PATIENT("p1", "Lee", "1970-03-04", "M1"),
+		"{\"fullUrl\":\"urn:uuid:dr\",\"resource\":{\"resourceType\":\"Practitioner\","
+		"\"identifier\":[{\"system\":\"http://hl7.org/fhir/sid/us-npi\",\"value\":\"1234567893\"}]}}",
+		"{\"fullUrl\":\"urn:uuid:e1\",\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"class\":{\"code\":\"AMB\"}," SUBJ ","
+		"\"period\":{\"start\":\"2020-01-01T10:00:00Z\"}}}",
+		"{\"fullUrl\":\"urn:uuid:dx\",\"resource\":{\"resourceType\":\"Condition\","
+		"\"category\":[{\"coding\":[{\"code\":\"encounter-diagnosis\"}]}],"
+		"\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"I10\"}]}," SUBJ ","
+		"\"encounter\":{\"reference\":\"urn:uuid:e1\"}}}",
+		"{\"fullUrl\":\"urn:uuid:ap\",\"resource\":{\"resourceType\":\"Appointment\",\"status\":\"booked\","
+		"\"appointmentType\":{\"coding\":[{\"code\":\"FOLLOWUP\"}]},\"description\":\"BP check\","
+		"\"start\":\"2026-12-01T14:00:00Z\",\"end\":\"2026-12-01T14:20:00Z\","
+		"\"participant\":[{\"actor\":{\"reference\":\"urn:uuid:p1\"}},{\"actor\":{\"reference\":\"urn:uuid:dr\"}}]}}",
+		"{\"fullUrl\":\"urn:uuid:bad\",\"resource\":{\"resourceType\":\"Condition\",\"clinicalStatus\":{\"coding\":[{\"code\":\"active\"}]},"
+		"\"verificationStatus\":{\"coding\":[{\"code\":\"entered-in-error\"}]},"
+		"\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"38341003\"}]}," SUBJ "}}"), &r), 0, "%s", r.message);
+	text_is("SELECT icd10 || ' ' || rank FROM encounter_diagnoses", "I10 1");
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM problems WHERE icd10 = 'I10'"), 0);
+	text_is("SELECT (SELECT login FROM users WHERE id = provider_id) || ' ' || start_at || ' ' || duration_min || ' ' || type"
+	        " || ' ' || reason || ' ' || status FROM appointments", "drtest 2026-12-01T14:00:00Z 20 follow-up BP check booked");
+	text_is("SELECT status || ' ' || retired_reason FROM problems WHERE snomed = '38341003'",
+	        "entered-in-error entered in error at the source");
+	emr_fhir_result_free(&r);
+}
+
+/* --merge with two candidates decides nothing: both are listed. */
+Test(fhir_import, merge_needs_a_single_candidate)
+{
+	emr_fhir_result r;
+	cr_assert_eq(import("a.json", BUNDLE(PATIENT("p1", "Lee", "1970-03-04", "M1"), PATIENT("p2", "Lee", "1970-03-04", "M2")), &r), 0,
+	             "%s", r.message);
+	emr_fhir_result_free(&r);
+	emr_fhir_opts o = {.merge = true};
+	cr_assert_eq(emr_fhir_import_file(env.db, put("b.json", BUNDLE(PATIENT("p3", "Lee", "1970-03-04", "M3"))), &o, &r), 1);
+	cr_assert_eq(r.ncandidates, 2);
+	cr_assert(strstr(r.message, "2 candidates"), "%s", r.message);
+	emr_fhir_result_free(&r);
+	/* --merge-into settles it. */
+	o = (emr_fhir_opts){.merge_into = 2};
+	cr_assert_eq(emr_fhir_import_file(env.db, put("b.json", BUNDLE(PATIENT("p3", "Lee", "1970-03-04", "M3"))), &o, &r), 0, "%s", r.message);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM patients"), 2);
+	text_is("SELECT mapped_id FROM fhir_received WHERE source_key = 'urn:uuid:p3'", "2");
+	emr_fhir_result_free(&r);
+}
