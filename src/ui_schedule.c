@@ -5,6 +5,7 @@
 
 #include "emr/lineedit.h"
 #include "emr/patient.h"
+#include "emr/perm.h"
 #include "emr/practice.h"
 #include "emr/schedule.h"
 #include "emr/ui_chart.h"
@@ -411,8 +412,12 @@ static int book_patient(tui_app *app, const book_ctx *ctx, int64_t patient_id, c
 	emr_appt got;
 	if (emr_appt_get(app->db, a.id, &got) == 0)
 		emr_strlcpy(a.patient, got.patient, sizeof a.patient);
-	tui_message(app, "Booked %s (%d min)%s%s%s", name, a.duration_min, a.overbook ? " as an overbook" : "",
-	            *warn ? "; warning: " : "", warn);
+	/* The warning first: the status line is short at 80 columns. */
+	const char *how = a.overbook ? " as an overbook" : "";
+	if (*warn)
+		tui_message(app, "Booked%s, but %s", how, warn);
+	else
+		tui_message(app, "Booked %s (%d min)%s", name, a.duration_min, how);
 	if (ctx->origin)
 		ctx->origin->follow_id = a.id;
 	return BOOK_DONE;
@@ -853,8 +858,20 @@ static int act_open(tui_app *app, tui_view *v)
 	return TUI_REDRAW;
 }
 
+/* Asked before the questions, not after them: a role that may not book is
+ * told at once ("Not booked: a biller cannot ..."). */
+static bool may_schedule(tui_app *app, const char *what, const char *refused)
+{
+	if (emr_permit(app->db, EMR_PERM_SCHEDULE, what) == 0)
+		return true;
+	tui_error(app, "%s: %s", refused, emr_db_error(app->db));
+	return false;
+}
+
 static int act_book(tui_app *app, tui_view *v)
 {
+	if (!may_schedule(app, "appointment add", "Not booked"))
+		return TUI_REDRAW;
 	book_ctx ctx;
 	book_ctx_for(as_sched(v), &ctx);
 	tui_push(app, booking_new(app, &ctx));
@@ -885,6 +902,8 @@ static int act_move(tui_app *app, tui_view *v)
 		return TUI_REDRAW;
 	int64_t id = a->id;
 	char local[32] = "", date[EMR_DATE_LEN], start[EMR_INSTANT_LEN], note[256], warn[512];
+	if (!may_schedule(app, "appointment move", "Not moved"))
+		return TUI_REDRAW;
 	emr_utc_to_local(sv->pr.timezone, a->start_at, local, sizeof local, NULL);
 	if (!tui_prompt(app, "Move to (YYYY-MM-DD HH:MM):", local, sizeof local)) {
 		tui_message(app, "Not moved");
@@ -895,7 +914,7 @@ static int act_move(tui_app *app, tui_view *v)
 		tui_error(app, "Not moved: %s", emr_db_error(app->db));
 		return TUI_REDRAW;
 	}
-	tui_message(app, "Moved to %s%s%s", local, *warn ? "; warning: " : "", warn);
+	tui_message(app, "Moved to %s%s%s", local, *warn ? ", but " : "", warn);
 	if (emr_utc_to_local(sv->pr.timezone, start, NULL, 0, date))
 		emr_strlcpy(sv->date, date, sizeof sv->date);
 	return changed(app, sv, id);
@@ -918,7 +937,7 @@ static int resize_by(tui_app *app, tui_view *v, int slots)
 		tui_error(app, "Not changed: %s", emr_db_error(app->db));
 		return TUI_REDRAW;
 	}
-	tui_message(app, "Now %d minutes%s%s", minutes, *warn ? "; warning: " : "", warn);
+	tui_message(app, "Now %d minutes%s%s", minutes, *warn ? ", but " : "", warn);
 	return changed(app, sv, id);
 }
 
@@ -933,6 +952,8 @@ static int act_cancel(tui_app *app, tui_view *v)
 		return TUI_REDRAW;
 	int64_t id = a->id;
 	char reason[EMR_APPT_TEXT] = "";
+	if (!may_schedule(app, "appointment cancel", "Not cancelled"))
+		return TUI_REDRAW;
 	if (!tui_prompt(app, "Reason for cancelling (empty keeps it):", reason, sizeof reason) || !*reason) {
 		tui_message(app, "Not cancelled");
 		return TUI_REDRAW;

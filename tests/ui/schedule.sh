@@ -86,7 +86,7 @@ keys Enter
 check_prompt "then the reason" "Reason for the visit:"
 type_line "cough"
 check "the booking shows in the grid" "09:00 Kim, Bo  acute  cough .*booked"
-check "the status line confirms it" "Booked Kim, Bo (15 min)"
+check "booked at 09:00 when it is 10:00: the status line warns" "Booked, but the appointment is in the past"
 cli_has "the command line lists the booking" "09:00 .*Kim, Bo .*acute .*cough" schedule 2026-11-24
 
 # The same slot again: refused in plain words, an overbook only after y.
@@ -107,7 +107,7 @@ keys Enter Enter Enter Enter
 type_line "second opinion"
 check_prompt "asked again" "as an overbook? (y/n)"
 keys y
-check "y books the overbook" "Booked Garcia, Maria (15 min) as an overbook"
+check "y books the overbook" "Booked as an overbook, but the appointment is in"
 check "the overbook shows beside the booking, marked +" "09:00 Kim, Bo .*+Garcia, Maria"
 [ "$(sql "SELECT overbook FROM appointments WHERE reason = 'second opinion'")" = 1 ] &&
 	ok "stored as an overbook" || bad "stored as an overbook"
@@ -192,6 +192,10 @@ keys t
 keys R
 check "R lists who is due for a follow-up" "Lee, Ann"
 check "with the due date" "2026-12-08"
+keys Enter
+check "Enter opens the chart from the recall list" "MRN E000004"
+keys q
+check "q comes back to the recall list" "Due for a follow-up, nothing booked: 1"
 keys b
 check_prompt "b books the recalled patient" "Book Lee, Ann at:"
 $T send-keys -t emr C-u
@@ -240,5 +244,40 @@ keys C-q
 stop
 [ "$(sql "SELECT u.login FROM appointments a JOIN users u ON u.id = a.provider_id WHERE a.reason = 'from the desk'")" = drtest ] &&
 	ok "booked with the physician, not the clerk" || bad "booked with the physician, not the clerk"
+
+# ------------------------------------------------------------ warnings, roles
+
+start
+wait_for "Find patient" >/dev/null
+keys F4
+keys b
+$T send-keys -t emr -l "kim"
+wait_for "E000002   Kim" >/dev/null
+keys Enter C-u
+type_line "2026-11-24 18:00"
+keys Enter Enter
+type_line "late"
+check "outside clinic hours: booked with a warning" "Booked, but the appointment is outside clinic hours"
+check "the grid stretches to show it" "18:00 Kim, Bo  follow-up  late"
+keys b
+$T send-keys -t emr -l "kim"
+wait_for "E000002   Kim" >/dev/null
+keys Enter C-u
+type_line "2027-03-14 02:30"
+check "a time the clocks skip is refused in plain words" "Not booked: 2027-03-14 02:30 does not exist"
+keys Escape
+keys C-q
+stop
+
+e user add bill --name "Bea Biller" --role biller
+EMR_USER=bill start
+wait_for "Find patient" >/dev/null
+keys F4
+check "a biller sees the schedule" "Tue 2026-11-24 (today)"
+keys b
+check "but is told at once that a biller does not book" "Not booked: a biller cannot"
+absent "no patient search opens" "choose the patient"
+keys C-q
+stop
 
 finish
