@@ -909,7 +909,10 @@ static int map_patient(state *s, entry *e)
 	json_t *v;
 	json_array_foreach(json_object_get(e->res, "name"), i, v) {
 		const char *use = jstr(v, "use");
-		if (use && strcmp(use, "nickname") == 0)
+		/* The name a patient goes by: a nickname, or a second, "usual"
+		 * name with given names only (as emr exports it). */
+		if (use && v != patient_name(e->res) &&
+		    (strcmp(use, "nickname") == 0 || (strcmp(use, "usual") == 0 && !jstr(v, "family"))))
 			join_given(v, p.preferred, sizeof p.preferred, false);
 	}
 	json_array_foreach(json_object_get(e->res, "identifier"), i, v) {
@@ -2073,8 +2076,19 @@ static int map_immunization(state *s, entry *e, int64_t pid)
 	static const char *const sites[][2] = {{"LA", "left arm"}, {"RA", "right arm"}, {"LD", "left deltoid"},
 	                                       {"RD", "right deltoid"}, {"LT", "left thigh"}, {"RT", "right thigh"},
 	                                       {"LVL", "left thigh"}, {"RVL", "right thigh"}};
-	const char *route = code_map(cc_code(json_object_get(e->res, "route"), NULL), routes, 9, "other");
-	const char *site = code_map(cc_code(json_object_get(e->res, "site"), NULL), sites, 8, "other");
+	/* By code; without one, by the text emr's own export writes
+	 * ("oral", "intranasal"), else "other". */
+	static const char *const site_words[][2] = {{"left deltoid", "left deltoid"}, {"right deltoid", "right deltoid"},
+	                                            {"left thigh", "left thigh"}, {"right thigh", "right thigh"},
+	                                            {"left arm", "left arm"}, {"right arm", "right arm"},
+	                                            {"oral", "oral"}, {"intranasal", "intranasal"}, {"other", "other"}};
+	static const char *const route_words[][2] = {{"IM", "IM"}, {"SC", "SC"}, {"ID", "ID"}, {"PO", "PO"}, {"IN", "IN"},
+	                                             {"oral", "PO"}, {"intranasal", "IN"}, {"other", "other"}};
+	json_t *rj = json_object_get(e->res, "route"), *sj = json_object_get(e->res, "site");
+	const char *route = cc_code(rj, NULL) ? code_map(cc_code(rj, NULL), routes, 9, "other")
+	                                      : code_map(cc_text(rj), route_words, 8, "other");
+	const char *site = cc_code(sj, NULL) ? code_map(cc_code(sj, NULL), sites, 8, "other")
+	                                     : code_map(cc_text(sj), site_words, 9, "other");
 	double dose = 0;
 	jnum(jget(e->res, "protocolApplied.0.doseNumberPositiveInt"), &dose);
 	const char *fs = jstr(e->res, "status");
@@ -2200,10 +2214,18 @@ static int map_encounter(state *s, entry *e, int64_t pid)
 	                                         {"PRENC", "office"}, {"FLD", "other"}};
 	const char *cls = jgets(e->res, "class.code");
 	const char *type = cls ? code_map(cls, classes, 11, "other") : "office";
-	/* emr's own export names a phone visit in the type text. */
+	/* emr's own export names the kind of visit in the type's text
+	 * ("phone visit"): finer than the class (VR is phone or telehealth). */
 	const char *ttext = cc_text(jget(e->res, "type.0"));
-	if (ttext && strcasecmp(ttext, "phone") == 0)
-		type = "phone";
+	bool emr_kind = false;
+	static const char *const kinds[] = {"office", "telehealth", "phone", "home", "hospital", "other", NULL};
+	for (size_t k = 0; ttext && kinds[k]; k++) {
+		size_t kl = strlen(kinds[k]);
+		if (strncmp(ttext, kinds[k], kl) == 0 && strcmp(ttext + kl, " visit") == 0) {
+			type = kinds[k];
+			emr_kind = true;
+		}
+	}
 	const char *fs = jstr(e->res, "status");
 	const char *status = !fs ? "finished" : !strcmp(fs, "planned") ? "planned" :
 	                     !strcmp(fs, "cancelled") ? "cancelled" : !strcmp(fs, "entered-in-error") ? "entered-in-error" :
@@ -2212,7 +2234,7 @@ static int map_encounter(state *s, entry *e, int64_t pid)
 	bool err = strcmp(status, "entered-in-error") == 0;
 	char reason[EMR_TEXT_MAX];
 	const char *r = cc_text(jget(e->res, "reasonCode.0"));
-	copy_text(reason, r ? r : ttext, sizeof reason);
+	copy_text(reason, r ? r : emr_kind ? "" : ttext, sizeof reason);
 	/* The provider: the primary performer, else the first participant. */
 	json_t *who = NULL;
 	size_t i;
