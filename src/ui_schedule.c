@@ -25,7 +25,7 @@
 #define DAY_MINUTES (24 * 60)
 /* Rows the grid does not get: header, rule, detail line, key hints. */
 #define GRID_CHROME 4
-/* Width of an overbook column beside the main one. */
+/* The narrowest overbook column beside the main one. */
 #define OVERBOOK_COLS 18
 
 /* Where an appointment sits in its day: wall-clock minutes after local
@@ -1067,7 +1067,12 @@ static void draw_cell(const tui_app *app, const sched_view *sv, const emr_appt *
  * and the status. */
 static void lane_span(int cols, int lane, int cx, int avail, int *lx, int *cw)
 {
-	int side = cols > 1 ? (avail / cols < OVERBOOK_COLS ? avail / cols : OVERBOOK_COLS) : 0;
+	int side = 0;
+	if (cols > 1) {
+		side = avail / (cols + 1);
+		if (side < OVERBOOK_COLS)
+			side = avail / cols < OVERBOOK_COLS ? avail / cols : OVERBOOK_COLS;
+	}
 	int main_w = avail - (cols - 1) * side;
 	*lx = lane == 0 ? cx : cx + main_w + (lane - 1) * side;
 	*cw = lane == 0 ? main_w : side;
@@ -1171,7 +1176,8 @@ static void draw_week_head(const tui_app *app, const sched_view *sv, int y, int 
 	for (int i = 0; i < sv->ndays; i++) {
 		char head[32];
 		int iso = i + 1;
-		snprintf(head, sizeof head, "%s %.5s", weekday_names[iso], sv->days[i].date + 5);
+		/* "Mon 11-23", or "Mon 23" in a narrow column. */
+		snprintf(head, sizeof head, "%s %.5s", weekday_names[iso], sv->days[i].date + (cw > 9 ? 5 : 8));
 		bool open = strchr(sv->pr.clinic_days, '0' + iso) != NULL;
 		bool is_today = strcmp(sv->days[i].date, today) == 0;
 		attr_role(app, open ? 0 : TUI_PAIR_DIM, true);
