@@ -541,6 +541,7 @@ int emr_balance(emr_db *db, int64_t patient_id, int64_t *cents)
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return emr_db_fail(db, "reading the balance");
 	*cents = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);   /* end the read: the screen may wait on a key next */
 	return 0;
 }
 
@@ -552,7 +553,9 @@ static int check_invoice(emr_db *db, int64_t invoice_id, int64_t pid)
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, invoice_id);
-	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) != pid) {
+	bool mine = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == pid;
+	sqlite3_reset(st);
+	if (!mine) {
 		emr_db_set_error(db, "no invoice %lld for this patient", (long long)invoice_id);
 		return -1;
 	}

@@ -438,6 +438,15 @@ sqlite3_stmt *emr_db_stmt(emr_db *db, const char *sql)
 	return st;
 }
 
+void emr_db_end_reads(emr_db *db)
+{
+	if (!db || db->tx_depth > 0 || !sqlite3_get_autocommit(db->conn))
+		return;
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->conn, NULL); st; st = sqlite3_next_stmt(db->conn, st))
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+}
+
 /* --------------------------------------------------------- transactions */
 
 int emr_tx_begin(emr_db *db)

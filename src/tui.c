@@ -427,6 +427,8 @@ static bool read_key(tui_app *app, int *key)
 {
 	wint_t ch;
 	int r;
+	/* Waiting for a person can take minutes: hold no read snapshot. */
+	emr_db_end_reads(app->db);
 	while ((r = get_wch(&ch)) == ERR) {
 		if (app->idle_seconds <= 0)
 			return false;

@@ -32,24 +32,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* WORKAROUND, to go when billing.c resets its one-row queries: its
- * single-row reads (emr_balance, emr_invoice_get, emr_visit_billing_get,
- * the invoice check of a payment) leave their cached statement mid-step.
- * That keeps this connection's read snapshot open while the screen waits
- * for keys, so once another session writes, our next write fails as
- * "locked by another emr session".  Resetting the idle read-only
- * statements after those calls ends the snapshot; no SQL runs, and
- * nothing is touched inside a transaction. */
-void ui_billing_release_reads(emr_db *db)
-{
-	sqlite3 *conn = emr_db_sqlite(db);
-	if (!conn || !sqlite3_get_autocommit(conn))
-		return;
-	for (sqlite3_stmt *st = sqlite3_next_stmt(conn, NULL); st; st = sqlite3_next_stmt(conn, st))
-		if (sqlite3_stmt_busy(st) && sqlite3_stmt_readonly(st))
-			sqlite3_reset(st);
-}
-
 static void money(int64_t cents, char buf[32])
 {
 	emr_money_format(cents, buf, 32);
@@ -117,7 +99,6 @@ static void charges_read(tui_app *app, charges_view *cv);
 static void charges_load(tui_app *app, charges_view *cv)
 {
 	charges_read(app, cv);
-	ui_billing_release_reads(app->db);
 }
 
 static void charges_read(tui_app *app, charges_view *cv)
@@ -571,7 +552,6 @@ static picker_view *picker_new(tui_app *app, pick_kind kind, int64_t patient_id,
 		emr_list_free(&probs);
 	}
 	picker_refilter(app, pv);
-	ui_billing_release_reads(app->db);
 	return pv;
 }
 
@@ -721,7 +701,6 @@ static int act_pay(tui_app *app, tui_view *v)
 		return TUI_REDRAW;
 	int64_t balance = 0;
 	int brc = emr_balance(app->db, cv->patient_id, &balance);
-	ui_billing_release_reads(app->db);   /* before waiting for the answers */
 	if (brc != 0) {
 		tui_error(app, "No payment taken: %s", emr_db_error(app->db));
 		return TUI_REDRAW;
@@ -1181,6 +1160,5 @@ tui_view *ui_invoice_new(tui_app *app, int64_t invoice_id)
 	iv->base.ops = &invoice_ops;
 	iv->invoice_id = invoice_id;
 	invoice_load(app, iv);
-	ui_billing_release_reads(app->db);
 	return &iv->base;
 }

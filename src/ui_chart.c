@@ -392,7 +392,6 @@ static void read_billing(tui_app *app, chart_view *cv);
 static void load_billing(tui_app *app, chart_view *cv)
 {
 	read_billing(app, cv);
-	ui_billing_release_reads(app->db);
 }
 
 /* The Billing pane's rows.  Only for a role that bills or takes payments

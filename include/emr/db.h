@@ -56,6 +56,11 @@ int emr_db_fail(emr_db *db, const char *doing);
  * be a string literal (the cache is keyed by its address).  Returns NULL
  * and sets the error on failure. */
 sqlite3_stmt *emr_db_stmt(emr_db *db, const char *sql);
+/* Resets every cached statement left mid-step by a one-row read, so that
+ * no read snapshot stays open while the program waits (for a key, say):
+ * a snapshot held across another session's write makes this session's
+ * next write fail as locked.  Does nothing inside a transaction. */
+void emr_db_end_reads(emr_db *db);
 
 /* Transactions nest: the outermost begin is BEGIN IMMEDIATE (so a writer
  * waits for the lock up front instead of failing half way); inner ones are

@@ -26,11 +26,6 @@ tui_view *ui_charges_new(tui_app *app, int64_t patient_id, int64_t encounter_id)
 /* The invoice pager. */
 tui_view *ui_invoice_new(tui_app *app, int64_t invoice_id);
 
-/* Ends the read snapshot billing.c's one-row reads leave open (see
- * ui_billing.c: a workaround until billing.c resets them).  Called after
- * billing reads by these views and by the chart's Billing pane. */
-void ui_billing_release_reads(emr_db *db);
-
 /* Each view's name and keymap, the very ones its help overlay shows;
  * set *name.  For `emr keys` (emr_ui_print_keys); need no terminal. */
 const tui_binding *ui_charges_keymap(const char **name);

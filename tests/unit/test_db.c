@@ -774,3 +774,27 @@ Test(db, default_path_does_not_truncate)
 	unsetenv("XDG_DATA_HOME");
 	cr_assert_not(emr_db_default_path(NULL, buf, sizeof buf), "HOME path truncated to \"%s\"", buf);
 }
+
+/* A one-row read left mid-step keeps its snapshot; once another session
+ * writes, this one's next write is refused as busy.  emr_db_end_reads
+ * (run by the screen before it waits for a key) ends that snapshot. */
+Test(db, end_reads_lets_a_stale_reader_write_again)
+{
+	const char *path = in_tmp("p.db");
+	emr_db *db = open_new(path);
+	sqlite3 *conn = emr_db_sqlite(db);
+	raw_exec(conn, "CREATE TABLE IF NOT EXISTS t(x INTEGER) STRICT; INSERT INTO t VALUES (1)");
+	sqlite3_exec(conn, "PRAGMA busy_timeout = 0", NULL, NULL, NULL);
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT x FROM t");
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);          /* left mid-step, as a one-row read does */
+	sqlite3 *other = raw_open(path);
+	raw_exec(other, "INSERT INTO t VALUES (2)");
+	cr_assert_neq(sqlite3_exec(conn, "INSERT INTO t VALUES (3)", NULL, NULL, NULL), SQLITE_OK,
+	              "a stale snapshot cannot write");
+	emr_db_end_reads(db);
+	cr_assert_eq(sqlite3_exec(conn, "INSERT INTO t VALUES (3)", NULL, NULL, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(conn));
+	cr_assert_eq(raw_int(other, "SELECT count(*) FROM t"), 3);
+	sqlite3_close(other);
+	emr_db_close(db);
+}
