@@ -10,6 +10,10 @@ here=$(dirname "$0")
 export EMR_NOW=2026-11-24T15:00:00Z
 
 fail_screen() { OUT=$(screen); RC=-; ERR=""; bad "$1"; }
+ESC=$(printf '\033')
+# line_e PATTERN: the first screen line matching PATTERN, with its colours
+# and attributes as escape sequences.
+line_e() { $T capture-pane -p -e -t emr | grep -m1 -- "$1"; }
 
 # check_prompt NAME TEXT: the status line (where questions are asked) shows TEXT.
 check_prompt() {
@@ -64,6 +68,7 @@ check "a booking shows in its slot: patient, type, reason, status" "08:30 Garcia
 check "a 30-minute booking fills its second slot" "08:45  │"
 check "the hostile name is drawn with its escape removed" "11:00 Red, Evil\[31m  follow-up  hostile"
 check "the rows below the hostile name are intact" " 11:15 *$"
+line_e "11:00 Red" | grep -q "${ESC}\[[0-9;]*31m" && bad "the hostile name turns nothing red" || ok "the hostile name turns nothing red"
 check "the cursor starts at now (10:00) on a free slot" "2026-11-24 10:00  free: b books it"
 
 # ------------------------------------------------------------ booking
@@ -128,6 +133,8 @@ check "selected, it shows as cancelled with its reason" "Kim, Bo  E000002  acute
 [ "$(sql "SELECT status || ':' || cancel_reason FROM appointments WHERE reason = 'cough'")" = "cancelled:patient called" ] &&
 	ok "the cancellation is stored with its reason" || bad "the cancellation is stored with its reason"
 check "the live overbook takes the main column" "09:00 +Garcia, Maria"
+line_e "09:00 +Garcia" | grep -Eq "${ESC}\[([0-9]+;)*2(;[0-9]+)*m[^K]*Kim, Bo" && ok "the cancelled booking is dimmed" ||
+	{ OUT=$(line_e "09:00 +Garcia" | od -c | head -20); RC=-; ERR=""; bad "the cancelled booking is dimmed"; }
 
 # ------------------------------------------------------------ move, length
 
