@@ -2989,6 +2989,7 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		return fail_at(&s, NULL, "cannot read: %s", strerror(errno));
 	json_t *doc = NULL, *entries = NULL;
 	span *spans = NULL;
+	bool in_tx = false;
 	bool bundle = false;
 	bool ndjson = ndjson_name(path);
 	json_error_t je;
@@ -3085,7 +3086,14 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		}
 		s.n++;
 	}
-	/* Checks, before anything is written. */
+	/* Checks, then the writes, in one transaction taken now (BEGIN
+	 * IMMEDIATE): another session importing the same file waits, and
+	 * then finds it already imported. */
+	if (emr_tx_begin(db) != 0) {
+		fail_at(&s, NULL, "%s", emr_db_error(db));
+		goto out;
+	}
+	in_tx = true;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT uid FROM installation WHERE id = 1");
 	if (st) {
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -3195,16 +3203,7 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		goto out;
 	}
 	/* Everything checks: write it, all or nothing. */
-	if (emr_tx_begin(db) != 0) {
-		fail_at(&s, NULL, "%s", emr_db_error(db));
-		goto out;
-	}
 	if (write_all(&s) != 0) {
-		char msg[sizeof res->message];
-		copy_text(msg, res->message, sizeof msg);
-		emr_tx_rollback(db);
-		copy_text(res->message, msg, sizeof res->message);
-		emr_db_set_error(db, "%s", msg);
 		res->outcome = EMR_FHIR_REFUSED;
 		res->patient_id = 0;
 		goto out;
@@ -3215,13 +3214,21 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 	         res->entries, res->mapped, res->kept, res->already);
 	if (emr_audit(db, "import", "fhir_received", 0, res->patient_id, detail) != 0 || emr_tx_commit(db) != 0) {
 		fail_at(&s, NULL, "%s", emr_db_error(db));
-		emr_tx_rollback(db);
-		reset_counts(res);
 		goto out;
 	}
+	in_tx = false;
 	res->outcome = EMR_FHIR_IMPORTED;
 	rc = 0;
 out:
+	if (in_tx) {
+		/* Nothing from this file stays; the message says why. */
+		char msg[sizeof res->message];
+		copy_text(msg, res->message, sizeof msg);
+		emr_tx_rollback(db);
+		copy_text(res->message, msg, sizeof res->message);
+		if (msg[0])
+			emr_db_set_error(db, "%s", msg);
+	}
 	if (rc != 0 && res->outcome == EMR_FHIR_REFUSED)
 		reset_counts(res);
 	for (size_t i = 0; i < s.n; i++) {

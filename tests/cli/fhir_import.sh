@@ -219,6 +219,21 @@ EOF2
 	[ "$(sql "select count(*) from loinc where origin = 'imported'")" -gt 0 ] && ok "unknown LOINC codes added as imported" || bad "unknown LOINC codes added"
 	[ "$(sql "select count(*) from fhir_received where json_valid(json) = 0")" = 0 ] && ok "every received resource is valid JSON" || bad "received JSON"
 	run audit verify; expect "audit chain intact after import" 0
+	# Two sessions importing one file at once: one imports it, the other
+	# waits for it and finds it already imported.
+	export EMR_DB="$TMP/race.db"
+	run init --practice "Race" --name "Dana Test" --login drtest --credentials MD --no-codes
+	big=$(ls -S "$SYN"/*.json | head -1)
+	"$EMR_BIN" import fhir "$big" >"$TMP/race1" 2>&1 &
+	pid=$!
+	"$EMR_BIN" import fhir "$big" >"$TMP/race2" 2>&1
+	rc2=$?
+	wait $pid
+	rc1=$?
+	n=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['entry']))" "$big")
+	if [ "$rc1$rc2" = 00 ] && [ "$(sql "select count(*) from fhir_received")" = "$n" ] && cat "$TMP/race1" "$TMP/race2" | grep -q "already imported"; then
+		ok "two sessions importing one file: it is imported once ($n resources)"
+	else bad "concurrent import: rc $rc1 $rc2, $(sql "select count(*) from fhir_received") rows: $(cat "$TMP/race1" "$TMP/race2" | head -5)"; fi
 	export EMR_DB="$TMP/practice.db"
 fi
 
