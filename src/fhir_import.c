@@ -13,6 +13,7 @@
 #include "emr/clinical.h"
 #include "emr/datetime.h"
 #include "emr/fhir.h"
+#include "emr/normalize.h"
 #include "emr/patient.h"
 #include "emr/perm.h"
 #include "emr/util.h"
@@ -822,20 +823,33 @@ static int patient_candidates(state *s, entry *e, size_t *added)
 	char family[EMR_NAME_MAX], given[EMR_NAME_MAX], first[EMR_NAME_MAX], dob[EMR_DATE_LEN];
 	if (patient_basics(s, e, family, given, first, dob) != 0)
 		return -1;
+	/* Same birth date, same family name and first given name, compared
+	 * folded (case and accents aside: "GARCIA, Jose" is "García, José"). */
+	char *ffam = emr_fold(family), *ffirst = emr_fold(first);
 	sqlite3_stmt *st = emr_db_stmt(s->db,
-		"SELECT id, mrn, family_name, given_name, dob FROM patients"
-		" WHERE dob = ?1 AND lower(family_name) = lower(?2) AND id <= ?4"
-		"   AND (lower(given_name) = lower(?3) OR lower(given_name) LIKE lower(?3) || ' %'"
-		"        OR lower(?3) LIKE lower(given_name) || ' %')");
-	if (!st)
-		return -1;
+		"SELECT id, mrn, family_name, given_name, dob FROM patients WHERE dob = ?1 AND id <= ?2");
+	if (!st || !ffam || !ffirst) {
+		free(ffam);
+		free(ffirst);
+		return st ? fail_at(s, e, "name: not UTF-8 text") : -1;
+	}
 	sqlite3_bind_text(st, 1, dob, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, family, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, first, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, s->max_patient_before);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		add_candidate(s->res, st, "name and birth date");
+	sqlite3_bind_int64(st, 2, s->max_patient_before);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *f = emr_fold(emr_col_text(st, 2)), *g = emr_fold(emr_col_text(st, 3));
+		if (f && g) {
+			g[strcspn(g, " ")] = '\0';
+			char *fi = ffirst;
+			size_t fl = strcspn(fi, " ");
+			if (strcmp(f, ffam) == 0 && strlen(g) == fl && strncmp(g, fi, fl) == 0)
+				add_candidate(s->res, st, "name and birth date");
+		}
+		free(f);
+		free(g);
+	}
 	sqlite3_reset(st);
+	free(ffam);
+	free(ffirst);
 	*added = s->res->ncandidates - before;
 	return 0;
 }

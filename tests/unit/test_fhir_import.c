@@ -280,7 +280,9 @@ Test(fhir_import, matching_patient_lists_candidates_unless_merged)
 	cr_assert_eq(import("a.json", BUNDLE(PATIENT("p1", "Lee", "1970-03-04", "M1")), &r), 0, "%s", r.message);
 	emr_fhir_result_free(&r);
 	long long before = rows();
-	/* Another system's record of the same person: same name and birth date. */
+	/* Another system's record of the same person: same name and birth
+	 * date, in capitals and without the accent. */
+	test_exec(env.db, "UPDATE patients SET family_name = 'Lée'");
 	const char *b = BUNDLE(PATIENT("other", "LEE", "1970-03-04", "Z9"),
 		"{\"fullUrl\":\"urn:uuid:o1\",\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
 		"\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"4548-4\"}]},\"subject\":{\"reference\":\"urn:uuid:other\"},"
