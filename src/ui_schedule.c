@@ -1042,8 +1042,8 @@ static void attr_role(const tui_app *app, int pair, bool on)
 
 /* One appointment in one day-view cell: the full line in its first slot,
  * a bar below it. */
-static void draw_cell(const tui_app *app, const sched_view *sv, const emr_appt *a, const placed *p, int t, int y,
-                      int x, int w, bool first)
+static void draw_cell(const tui_app *app, const emr_appt *a, const placed *p, int t, int y, int x, int w,
+                      bool first)
 {
 	int pair = status_pair(a);
 	attr_role(app, pair, true);
@@ -1060,7 +1060,6 @@ static void draw_cell(const tui_app *app, const sched_view *sv, const emr_appt *
 			tui_text(y, x + w - sw + 1, sw - 1, a->status);
 	}
 	attr_role(app, pair, false);
-	(void)sv;
 }
 
 /* Overbook columns are narrow: the main column keeps room for the reason
@@ -1113,8 +1112,7 @@ static void draw_day_row(const tui_app *app, const sched_view *sv, int y, int x,
 		for (size_t i = 0; i < d->appts.n; i++) {
 			const placed *p = &d->at[i];
 			if (p->lane == lane && p->start < t + slot_len(sv) && t < p->end)
-				draw_cell(app, sv, &d->appts.items[i], p, t, y, lx, cw - 1,
-				          p->start >= t || s == sv->scroll);
+				draw_cell(app, &d->appts.items[i], p, t, y, lx, cw - 1, p->start >= t || s == sv->scroll);
 		}
 		if (sel)
 			tui_attr_off(app, TUI_PAIR_SELECT);
