@@ -17,6 +17,19 @@
 #include <unistd.h>
 
 #define IMPORT_USAGE "import fhir FILE... [--merge | --merge-into PATIENT] [--json]"
+#define IMPORT_HELP                                                                               \
+	IMPORT_USAGE "\n"                                                                          \
+	"\n"                                                                                       \
+	"Imports HL7 FHIR R4 JSON: Bundles (transaction, batch, collection, searchset),\n"          \
+	"single resources and Bulk Data NDJSON.  Each file is one transaction: imported\n"         \
+	"whole or, if anything in it is malformed, not at all (the file, the entry,\n"             \
+	"counted from 0, and the field are named).  Files over 256 MB are refused.\n"              \
+	"Every resource is kept as received; charted ones become problems, results,\n"             \
+	"medications, visits, notes...  A file imported before adds nothing.  A new\n"             \
+	"patient who may be one already here stops the file and lists the candidates\n"            \
+	"(exit 1) unless --merge or --merge-into says which chart it is.  A physician's\n"         \
+	"command.  Exit status: 0 all imported, 1 some file refused or undecided.\n"                \
+	"See emr(1) and emr-fhir(5)."
 
 static void show_progress(void *ctx, const char *file, long done, long total)
 {
@@ -118,13 +131,13 @@ static int import_fhir(emr_cli *cli, int argc, char **argv)
 	const char *merge_into = NULL;
 	const emr_opt opts[] = {
 		{"merge", 0, EMR_OPT_FLAG, &merge, "add a Patient that matches exactly one chart here to that chart"},
-		{"merge-into", 0, EMR_OPT_STRING, &merge_into, "PATIENT  add matching Patients to this chart (MRN or id)"},
+		{"merge-into", 0, EMR_OPT_STRING, &merge_into, "PATIENT  add matching Patients (or a file's one new Patient) to this chart (MRN or id)"},
 		{"json", 0, EMR_OPT_FLAG, &json, "print the counts as JSON"},
 		{0},
 	};
 	const char *pos[1024];
 	int npos;
-	EMR_CLI_PARSE(cli, "import", IMPORT_USAGE, opts, argc, argv, pos, 1024, &npos);
+	EMR_CLI_PARSE(cli, "import", IMPORT_HELP, opts, argc, argv, pos, 1024, &npos);
 	if (npos < 1)
 		return emr_cli_usage(cli, "import", "needs: fhir FILE... (FHIR R4 Bundles or NDJSON)");
 	if (merge && merge_into)
