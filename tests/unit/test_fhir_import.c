@@ -545,3 +545,40 @@ Test(fhir_import, merge_needs_a_single_candidate)
 	text_is("SELECT mapped_id FROM fhir_received WHERE source_key = 'urn:uuid:p3'", "2");
 	emr_fhir_result_free(&r);
 }
+
+/* Migration 3's own rules, in the schema itself. */
+Test(fhir_import, schema_rules)
+{
+	test_exec(env.db, "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json, received_at)"
+	                  " VALUES ('f.json', 0, 'Basic', 'Basic/1', '{\"resourceType\":\"Basic\"}', '2026-11-25T15:00:00Z')");
+	cr_assert(strstr(test_exec_fails(env.db, "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json,"
+	                                         " received_at) VALUES ('f.json', 1, 'Basic', 'Basic/2', '{not json', '2026-11-25T15:00:00Z')"),
+	                 "CHECK"));
+	cr_assert(strstr(test_exec_fails(env.db, "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json,"
+	                                         " received_at) VALUES ('f.json', 1, 'Basic', 'Basic/1', '{}', '2026-11-25T15:00:00Z')"),
+	                 "UNIQUE"));
+	cr_assert(strstr(test_exec_fails(env.db, "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json,"
+	                                         " mapped_table, received_at) VALUES ('f.json', 1, 'Basic', 'Basic/3', '{}', 'patients',"
+	                                         " '2026-11-25T15:00:00Z')"), "CHECK"));
+	test_exec(env.db, "INSERT INTO fhir_received_keys(key, received_id, identity) VALUES ('Basic?identifier=x|1', 1, 0)");
+	cr_assert(strstr(test_exec_fails(env.db, "UPDATE fhir_received_keys SET identity = 1"), "verbatim"));
+	cr_assert(strstr(test_exec_fails(env.db, "DELETE FROM fhir_received_keys"), "verbatim"));
+	test_exec(env.db, "INSERT INTO patients(mrn, given_name, family_name, sex, dob, created_at, updated_at)"
+	                  " VALUES ('M1', 'Ann', 'Lee', 'female', '1970-03-04', '2026-11-25T15:00:00Z', '2026-11-25T15:00:00Z')");
+	test_exec(env.db, "INSERT INTO patient_identifiers(patient_id, system, value, created_at) VALUES (1, 'urn:x', '1', '2026-11-25T15:00:00Z')");
+	cr_assert(strstr(test_exec_fails(env.db, "INSERT INTO patient_identifiers(patient_id, system, value, created_at)"
+	                                         " VALUES (1, 'urn:x', '1', '2026-11-25T15:00:00Z')"), "UNIQUE"));
+	test_exec(env.db, "INSERT INTO procedures(patient_id, code_system, code, description, created_at)"
+	                  " VALUES (1, 'SNOMED', '80146002', 'Appendectomy', '2026-11-25T15:00:00Z')");
+	cr_assert(strstr(test_exec_fails(env.db, "INSERT INTO procedures(patient_id, code_system, code, description, created_at)"
+	                                         " VALUES (1, 'ICD-9', '47.0', 'Appendectomy', '2026-11-25T15:00:00Z')"), "CHECK"));
+	cr_assert(strstr(test_exec_fails(env.db, "UPDATE procedures SET status = 'entered-in-error'"), "CHECK"));
+	test_exec(env.db, "UPDATE procedures SET status = 'entered-in-error', retired_at = '2026-11-25T15:00:00Z', retired_reason = 'wrong chart'");
+	cr_assert(strstr(test_exec_fails(env.db, "UPDATE procedures SET note = 'x'"), "cannot be changed"));
+	/* Released tables only gained columns, with defaults. */
+	cr_assert_eq(test_int(env.db, "SELECT (SELECT count(*) FROM pragma_table_info('encounters') WHERE name = 'source_provider')"
+	                              " + (SELECT count(*) FROM pragma_table_info('notes') WHERE name = 'source_author')"
+	                              " + (SELECT count(*) FROM pragma_table_info('note_addenda') WHERE name = 'source_author')"
+	                              " + (SELECT count(*) FROM pragma_table_info('medications') WHERE name = 'source_prescriber')"), 4);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM loinc WHERE origin = 'curated'"), test_int(env.db, "SELECT count(*) FROM loinc"));
+}
