@@ -3537,7 +3537,8 @@ static const char demo_fees[] =
 	" ('36415', 'CPT', 'Collection of venous blood by venipuncture', 1500),"
 	" ('90471', 'CPT', 'Immunization administration, first vaccine', 3000)";
 
-/* Charges for the finished visits of the last 120 days: a preventive
+/* Charges for the visits of the last 120 days whose note is signed (a
+ * visit is billed once it is documented): a preventive
  * code by age (CPT 99391-99397) when the first diagnosis is a Z00
  * health check, else 99214 with two or more diagnoses and 99213 with one;
  * venipuncture when labs were drawn; vaccine administration when a
@@ -3547,7 +3548,8 @@ static const char demo_charges[] =
 	"  (SELECT icd10 FROM encounter_diagnoses x WHERE x.encounter_id = e.id AND x.rank = 1) AS dx1,"
 	"  (SELECT count(*) FROM encounter_diagnoses x WHERE x.encounter_id = e.id) AS ndx"
 	"  FROM encounters e JOIN patients p ON p.id = e.patient_id"
-	"  WHERE e.status = 'finished' AND e.start_at >= ?1 AND e.end_at <= ?2),"
+	"  WHERE e.status = 'finished' AND e.start_at >= ?1 AND e.end_at <= ?2"
+	"  AND EXISTS (SELECT 1 FROM notes n WHERE n.encounter_id = e.id AND n.status = 'signed')),"
 	" a AS (SELECT *, (strftime('%Y', d) - strftime('%Y', dob)) - (strftime('%m-%d', d) < strftime('%m-%d', dob))"
 	"  AS age FROM v WHERE ndx > 0)"
 	" INSERT INTO charges(encounter_id, code, units, fee_cents, dx_pointers, created_at)"
