@@ -671,9 +671,11 @@ BEGIN SELECT RAISE(ABORT, 'the installation identity never changes'); END;
 -- audit log: what someone sent us is a fact that never changes.
 --
 -- source_key is the resource's identity: the entry's fullUrl when it is
--- a urn:uuid/urn:oid or an absolute URL, else "Type/id", else (no id at
--- all) "Type#" and the BLAKE2b-256 of the JSON text.  Importing a file
--- again finds every key here and adds nothing.
+-- a urn:uuid/urn:oid or an absolute URL, else "Type/id@<source>" (an id
+-- without a server is unique only within its source, taken to be the
+-- file's directory: 16 hex digits of the BLAKE2b of its real path), else
+-- (no id at all) "Type#" and the BLAKE2b-256 of the JSON.  Importing a
+-- file again finds every key here and adds nothing.
 CREATE TABLE fhir_received (
   id             INTEGER PRIMARY KEY,
   source_file    TEXT NOT NULL CHECK (length(source_file) BETWEEN 1 AND 255),
@@ -693,6 +695,10 @@ CREATE TABLE fhir_received (
   kept_reason    TEXT NOT NULL DEFAULT '',
   received_at    TEXT NOT NULL CHECK (received_at IS strftime('%Y-%m-%dT%H:%M:%SZ', received_at, '+0 days')),
   received_by    INTEGER REFERENCES users(id),
+  -- BLAKE2b-256 of the JSON with its keys sorted: the same resource
+  -- arriving again under a name that is only unique per source is
+  -- recognised, and a different one under that name refused.
+  content_hash   TEXT NOT NULL DEFAULT '' CHECK (content_hash = '' OR length(content_hash) = 64),
   CHECK ((mapped_table IS NULL) = (mapped_id IS NULL))
 ) STRICT;
 CREATE INDEX fhir_received_patient ON fhir_received(patient_id) WHERE patient_id IS NOT NULL;

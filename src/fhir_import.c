@@ -346,6 +346,8 @@ typedef struct entry {
 	char *key;              /* identity key (heap) */
 	char *ident;            /* the urn:emr identity "system|value", or NULL (heap) */
 	const char *raw;        /* an NDJSON line as it was in the file (borrowed), or NULL */
+	char hash[65];          /* BLAKE2b of the canonical JSON (sorted keys) */
+	bool scoped;            /* key is "Type/id@scope" */
 	size_t raw_len;
 	/* What it became. */
 	bool already;           /* received before: nothing written */
@@ -370,6 +372,10 @@ typedef struct state {
 	char uid[33];           /* this installation's uid */
 	char own_prefix[64];    /* "urn:emr:<uid>:" */
 	char now[EMR_INSTANT_LEN];
+	/* Ids without a server ("Patient/1") are only unique within their
+	 * source: such names are scoped by the file's directory ("@" and 16
+	 * hex digits of its hash), so two systems' exports never meet. */
+	char scope[20];
 	int64_t actor;
 	int64_t max_patient_before;
 	char **owned;           /* strings made for the refs map, freed at the end */
@@ -533,6 +539,13 @@ static bool resolve(state *s, const char *ref, target *t)
 		target_from_entry(&s->e[i], t);
 		return true;
 	}
+	bool relative = strchr(buf, '/') && strncmp(buf, "urn:", 4) != 0 && strncmp(buf, "http://", 7) != 0 &&
+	                strncmp(buf, "https://", 8) != 0 && !strchr(buf, '?');
+	if (relative) {
+		char scoped[1100];
+		snprintf(scoped, sizeof scoped, "%s%s", buf, s->scope);
+		return lookup_received(s, scoped, t);
+	}
 	return lookup_received(s, buf, t);
 }
 
@@ -635,21 +648,23 @@ static int index_entry(state *s, entry *e)
 {
 	const char *id = jstr(e->res, "id");
 	const char *fu = e->full_url;
+	char *text = json_dumps(e->res, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	char *h = hex_hash(text ? text : "");
+	copy_text(e->hash, h, sizeof e->hash);
+	free(h);
+	free(text);
 	if (fu && (strncmp(fu, "urn:uuid:", 9) == 0 || strncmp(fu, "urn:oid:", 8) == 0 || strncmp(fu, "http://", 7) == 0 ||
 	           strncmp(fu, "https://", 8) == 0)) {
 		e->key = emr_xstrdup(fu);
 	} else if (id && *id) {
 		emr_sb sb = EMR_SB_INIT;
-		emr_sb_printf(&sb, "%s/%s", e->type, id);
+		emr_sb_printf(&sb, "%s/%s%s", e->type, id, s->scope);
 		e->key = emr_sb_take(&sb);
+		e->scoped = true;
 	} else {
-		char *text = json_dumps(e->res, JSON_COMPACT | JSON_SORT_KEYS);
-		char *h = hex_hash(text ? text : "");
 		emr_sb sb = EMR_SB_INIT;
-		emr_sb_printf(&sb, "%s#%s", e->type, h);
+		emr_sb_printf(&sb, "%s#%s", e->type, e->hash);
 		e->key = emr_sb_take(&sb);
-		free(h);
-		free(text);
 	}
 	if (strlen(e->key) > 4096)
 		return fail_at(s, e, "fullUrl: longer than 4096 characters");
@@ -682,17 +697,42 @@ static int index_entry(state *s, entry *e)
 	return 0;
 }
 
-/* Was this entry received before (or is it one of our own rows)? */
-static void find_already(state *s, entry *e)
+/* Was this entry received before (or is it one of our own rows)?  A
+ * scoped name received before with other content is refused: the same
+ * directory held another system's export, whose ids mean other things. */
+static int find_already(state *s, entry *e)
 {
 	target t;
+	if (e->scoped && !e->ident) {
+		sqlite3_stmt *st = emr_db_stmt(s->db, "SELECT content_hash, source_file, entry_index FROM fhir_received WHERE source_key = ?1");
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, e->key, -1, SQLITE_TRANSIENT);
+		int differs = 0;
+		char file[256] = "";
+		long idx = 0;
+		if (sqlite3_step(st) == SQLITE_ROW && strcmp(emr_col_text(st, 0), e->hash) != 0) {
+			differs = 1;
+			emr_col_copy(st, 1, file, sizeof file);
+			idx = (long)sqlite3_column_int64(st, 2);
+		}
+		sqlite3_reset(st);
+		if (differs) {
+			char name[200];
+			copy_text(name, e->key, sizeof name);
+			name[strcspn(name, "@")] = '\0';
+			return fail_at(s, e, "id: %s was received before from this directory (%s, entry %ld) with other"
+			               " content; an id without a server names one resource per source: import another"
+			               " system's files from a directory of their own", name, file, idx);
+		}
+	}
 	if (lookup_received(s, e->key, &t) || (e->ident && lookup_received(s, e->ident, &t))) {
 		e->already = true;
 		e->table = t.table;
 		e->row = t.row;
 		e->patient_id = t.patient_id;
 		copy_text(e->display, t.display, sizeof e->display);
-		return;
+		return 0;
 	}
 	if (e->ident) {
 		char sys[512];
@@ -708,6 +748,7 @@ static void find_already(state *s, entry *e)
 			}
 		}
 	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ patients */
@@ -2696,8 +2737,8 @@ static int record(state *s, entry *e)
 	}
 	sqlite3_stmt *st = emr_db_stmt(s->db,
 		"INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json, mapped_table, mapped_id,"
-		" patient_id, display, kept_reason, received_at, received_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12)");
+		" patient_id, display, kept_reason, received_at, received_by, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, ?11, ?12, ?13)");
 	if (!st) {
 		free(text);
 		return -1;
@@ -2717,6 +2758,7 @@ static int record(state *s, entry *e)
 	sqlite3_bind_text(st, 10, e->table ? "" : e->kept_reason, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 11, s->now, -1, SQLITE_TRANSIENT);
 	bind_actor(s, st, 12);
+	sqlite3_bind_text(st, 13, e->hash, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(text);
@@ -2729,7 +2771,7 @@ static int record(state *s, entry *e)
 	emr_sb typeid = EMR_SB_INIT;
 	const char *id = jstr(e->res, "id");
 	if (id && *id) {
-		emr_sb_printf(&typeid, "%s/%s", e->type, id);
+		emr_sb_printf(&typeid, "%s/%s%s", e->type, id, s->scope);
 		names[nn++] = emr_sb_str(&typeid);
 	}
 	if (e->full_url && *e->full_url)
@@ -2997,6 +3039,20 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		return fail_at(&s, NULL, "%.1f MB is more than the import limit of %ld MB: split it (NDJSON files may"
 		               " be split at any line)", (double)sb.st_size / (1024.0 * 1024.0),
 		               EMR_FHIR_MAX_BYTES / (1024 * 1024));
+	{
+		char dir[4096], real[4096];
+		copy_text(dir, path, sizeof dir);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			copy_text(dir, ".", sizeof dir);
+		if (!realpath(*dir ? dir : "/", real))
+			copy_text(real, dir, sizeof real);
+		char *h = hex_hash(real);
+		snprintf(s.scope, sizeof s.scope, "@%.16s", h);
+		free(h);
+	}
 	size_t len = 0;
 	char *buf = emr_read_file(path, (size_t)EMR_FHIR_MAX_BYTES, &len);
 	if (!buf)
@@ -3148,7 +3204,8 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		path_buf[0] = '\0';
 		if (check_dates(&s, e, e->res, path_buf, 0, sizeof path_buf) != 0)
 			goto out;
-		find_already(&s, e);
+		if (find_already(&s, e) != 0)
+			goto out;
 		if (!e->already)
 			fresh++;
 	}

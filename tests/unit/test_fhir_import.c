@@ -6,6 +6,7 @@
 #include "emr/fhir_import.h"
 
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static test_env env;
@@ -387,7 +388,7 @@ Test(fhir_import, ndjson_by_content)
 		"\"valueQuantity\":{\"value\":64,\"code\":\"/min\",\"system\":\"http://unitsofmeasure.org\"}}\n", &r), 0, "%s", r.message);
 	cr_assert_eq(r.entries, 2);
 	cr_assert_eq(r.mapped, 2);
-	text_is("SELECT source_key FROM fhir_received WHERE entry_index = 1", "Observation/o1");
+	text_is("SELECT source_key LIKE 'Observation/o1@%' FROM fhir_received WHERE entry_index = 1", "1");
 	/* An NDJSON line is kept byte for byte. */
 	text_is("SELECT json FROM fhir_received WHERE entry_index = 0",
 	        "{\"resourceType\":\"Patient\",\"id\":\"n1\",\"name\":[{\"family\":\"Nd\",\"given\":[\"Jo\"]}],\"birthDate\":\"1990-01-01\"}");
@@ -581,4 +582,62 @@ Test(fhir_import, schema_rules)
 	                              " + (SELECT count(*) FROM pragma_table_info('note_addenda') WHERE name = 'source_author')"
 	                              " + (SELECT count(*) FROM pragma_table_info('medications') WHERE name = 'source_prescriber')"), 4);
 	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM loinc WHERE origin = 'curated'"), test_int(env.db, "SELECT count(*) FROM loinc"));
+}
+
+/* Writes text to DIR/sub/name (sub made as needed); returns the path. */
+static const char *put_in(const char *sub, const char *name, const char *text)
+{
+	static char path[500];
+	char dir[400];
+	snprintf(dir, sizeof dir, "%s/%s", env.dir, sub);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* "Patient/1" from two systems are two patients: an id without a server
+ * is scoped by the directory it came from.  In one directory, another
+ * resource under a name received before is refused.  emr's own export is
+ * recognised wherever it is copied, by its identifiers. */
+Test(fhir_import, relative_ids_are_scoped_by_source)
+{
+	const char *a = "{\"resourceType\":\"Patient\",\"id\":\"1\",\"name\":[{\"family\":\"Alpha\",\"given\":[\"Ann\"]}],\"birthDate\":\"1970-01-01\"}\n";
+	const char *b = "{\"resourceType\":\"Patient\",\"id\":\"1\",\"name\":[{\"family\":\"Beta\",\"given\":[\"Bob\"]}],\"birthDate\":\"1980-01-01\"}\n";
+	const char *obs = "{\"resourceType\":\"Observation\",\"id\":\"1\",\"status\":\"final\",\"subject\":{\"reference\":\"Patient/1\"},"
+		"\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"effectiveDateTime\":\"2020-01-01T08:00:00Z\","
+		"\"valueQuantity\":{\"value\":64,\"code\":\"/min\",\"system\":\"http://unitsofmeasure.org\"}}\n";
+	emr_fhir_opts o = {0};
+	emr_fhir_result r;
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("a", "Patient.ndjson", a), &o, &r), 0, "%s", r.message);
+	emr_fhir_result_free(&r);
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("b", "Patient.ndjson", b), &o, &r), 0, "%s", r.message);
+	cr_assert_eq(r.mapped, 1, "B's Patient/1 is a patient of its own");
+	emr_fhir_result_free(&r);
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("b", "Observation.ndjson", obs), &o, &r), 0, "%s", r.message);
+	emr_fhir_result_free(&r);
+	text_is("SELECT p.family_name FROM observations o JOIN patients p ON p.id = o.patient_id", "Beta");
+	/* The same directory, another resource under the same id: refused. */
+	long long before = rows();
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("a", "Patient.ndjson", b), &o, &r), -1);
+	cr_assert(strstr(r.message, "Patient.ndjson: entry 0 (Patient): id: Patient/1 was received before from this directory"), "%s",
+	          r.message);
+	cr_assert_eq(rows(), before);
+	emr_fhir_result_free(&r);
+	/* The same file again, from there: already imported. */
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("a", "Patient.ndjson", a), &o, &r), 0, "%s", r.message);
+	cr_assert_eq(r.outcome, EMR_FHIR_ALREADY);
+	emr_fhir_result_free(&r);
+	/* emr's identifiers make a copy elsewhere the same resource. */
+	const char *c = "{\"resourceType\":\"Patient\",\"id\":\"patient-1\",\"identifier\":[{\"system\":\"urn:emr:0123456789abcdef0123456789abcdef:patients\","
+		"\"value\":\"1\"}],\"name\":[{\"family\":\"Gamma\",\"given\":[\"Cy\"]}],\"birthDate\":\"1990-01-01\"}\n";
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("c", "Patient.ndjson", c), &o, &r), 0, "%s", r.message);
+	emr_fhir_result_free(&r);
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("c-copy", "Patient.ndjson", c), &o, &r), 0, "%s", r.message);
+	cr_assert_eq(r.outcome, EMR_FHIR_ALREADY);
+	emr_fhir_result_free(&r);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM patients"), 3);
 }
