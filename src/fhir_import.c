@@ -347,6 +347,7 @@ typedef struct entry {
 	char *ident;            /* the urn:emr identity "system|value", or NULL (heap) */
 	const char *raw;        /* an NDJSON line as it was in the file (borrowed), or NULL */
 	char hash[65];          /* BLAKE2b of the canonical JSON (sorted keys) */
+	long line;              /* NDJSON: its line, 1-based; 0 in a Bundle */
 	bool scoped;            /* key is "Type/id@scope" */
 	size_t raw_len;
 	/* What it became. */
@@ -400,7 +401,10 @@ __attribute__((format(printf, 3, 4))) static int fail_at(state *s, const entry *
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	if (e)
+	if (e && e->line)
+		snprintf(s->res->message, sizeof s->res->message, "%s: entry %ld (%s, line %ld): %s", s->file, e->index,
+		         e->type ? e->type : "?", e->line, what);
+	else if (e)
 		snprintf(s->res->message, sizeof s->res->message, "%s: entry %ld (%s): %s", s->file, e->index,
 		         e->type ? e->type : "?", what);
 	else
@@ -2895,6 +2899,7 @@ static void json_fail(state *s, const char *what, long line_offset, const json_e
 
 typedef struct span {
 	size_t off, len;
+	long line;
 } span;
 
 /* Parses buf as NDJSON into *arr (a new array of the lines' values) and
@@ -2931,6 +2936,7 @@ static int parse_ndjson(state *s, const char *buf, size_t len, json_t **arr, spa
 				b--;
 			(*spans)[nspans].off = a;
 			(*spans)[nspans].len = b - a;
+			(*spans)[nspans].line = line;
 			nspans++;
 		}
 		pos = end + 1;
@@ -3113,6 +3119,11 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		json_t *en = entries ? json_array_get(entries, i) : doc;
 		json_t *r = en;
 		entry tmp = {.index = (long)i};
+		if (ndjson && spans) {
+			tmp.raw = buf + spans[i].off;
+			tmp.raw_len = spans[i].len;
+			tmp.line = spans[i].line;
+		}
 		if (!ndjson && entries) {
 			if (!json_is_object(en)) {
 				fail_at(&s, &tmp, "not an object");
@@ -3135,10 +3146,6 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 			goto out;
 		}
 		tmp.res = r;
-		if (ndjson && spans) {
-			tmp.raw = buf + spans[i].off;
-			tmp.raw_len = spans[i].len;
-		}
 		tmp.type = jstr(r, "resourceType");
 		if (!tmp.type || !*tmp.type) {
 			fail_at(&s, &tmp, "resourceType: missing (not a FHIR resource)");

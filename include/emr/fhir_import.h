@@ -37,8 +37,8 @@
  * implausible value, no patient): kept_reason says why.
  *
  * Refused, writing nothing, with a message naming the file, the entry
- * (0-based index into Bundle.entry, or into the NDJSON lines: "entry 0"
- * is line 1) and the field:
+ * (0-based index into Bundle.entry, or among an NDJSON file's resources,
+ * with the line, 1-based) and the field:
  *   not JSON (jansson's line and column), nested deeper than jansson's
  *   limit, truncated; no resourceType; an impossible date; a duplicate
  *   fullUrl; a reference to nothing (not in the file, not received

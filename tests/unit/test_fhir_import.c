@@ -623,7 +623,7 @@ Test(fhir_import, relative_ids_are_scoped_by_source)
 	/* The same directory, another resource under the same id: refused. */
 	long long before = rows();
 	cr_assert_eq(emr_fhir_import_file(env.db, put_in("a", "Patient.ndjson", b), &o, &r), -1);
-	cr_assert(strstr(r.message, "Patient.ndjson: entry 0 (Patient): id: Patient/1 was received before from this directory"), "%s",
+	cr_assert(strstr(r.message, "Patient.ndjson: entry 0 (Patient, line 1): id: Patient/1 was received before from this directory"), "%s",
 	          r.message);
 	cr_assert_eq(rows(), before);
 	emr_fhir_result_free(&r);
