@@ -1026,8 +1026,17 @@ static int map_patient(state *s, entry *e)
 		copy_text(p.status, "inactive", sizeof p.status);
 		copy_text(p.status_reason, "deceased (date not given by the source)", sizeof p.status_reason);
 	}
+	/* Registered active (emr_patient_add re-reads the row), then made
+	 * what the source says. */
+	char status[9], deceased[EMR_DATE_LEN], reason[EMR_TEXT_MAX];
+	copy_text(status, p.status, sizeof status);
+	copy_text(deceased, p.deceased_date, sizeof deceased);
+	copy_text(reason, p.status_reason, sizeof reason);
 	if (emr_patient_add(s->db, &p) != 0)
 		return fail_at(s, e, "Patient: %s", emr_db_error(s->db));
+	copy_text(p.status, status, sizeof p.status);
+	copy_text(p.deceased_date, deceased, sizeof p.deceased_date);
+	copy_text(p.status_reason, reason, sizeof p.status_reason);
 	if (strcmp(p.status, "active") != 0) {
 		sqlite3_stmt *st = emr_db_stmt(s->db,
 			"UPDATE patients SET status = ?2, deceased_date = ?3, status_reason = ?4 WHERE id = ?1");

@@ -205,6 +205,7 @@ EOF2
 	expect "second import: already imported" 0 "already imported (.*nothing added)"
 	printf '%s' "$OUT" | grep -q "0 mapped, 0 kept only, [0-9]* already imported" && ok "second import counts nothing new" || bad "second import counts nothing new"
 	[ "$(rows)" = "$before" ] && ok "second import adds no row ($before)" || bad "second import adds no row ($before -> $(rows))"
+	[ "$(sql "select status || ' ' || deceased_date from patients where family_name = 'Frami345'")" = "deceased 2011-09-07" ] && ok "a deceased Patient arrives deceased" || bad "a deceased Patient arrives deceased"
 	kermit=$(sql "select mrn from patients where family_name = 'Trantow'")
 	run problem list "$kermit";  expect "problem list shows SNOMED codes" 0 "38341003 .*Hypertension"
 	run problem list "$kermit" --all; expect "a resolved Condition is a resolved problem with its abatement date" 0 "233678006 .*Childhood asthma .*1996-06-27 .*resolved .*2013-06-10"

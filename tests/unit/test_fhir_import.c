@@ -641,3 +641,19 @@ Test(fhir_import, relative_ids_are_scoped_by_source)
 	emr_fhir_result_free(&r);
 	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM patients"), 3);
 }
+
+/* A deceased Patient arrives deceased, on the day given. */
+Test(fhir_import, deceased_patient)
+{
+	emr_fhir_result r;
+	cr_assert_eq(import("d.json", BUNDLE("{\"fullUrl\":\"urn:uuid:p1\",\"resource\":{\"resourceType\":\"Patient\","
+		"\"name\":[{\"family\":\"Frami\",\"given\":[\"Kallie\"]},{\"use\":\"maiden\",\"family\":\"Old\",\"given\":[\"Kallie\"]}],"
+		"\"birthDate\":\"1945-12-19\",\"deceasedDateTime\":\"2011-09-07T02:28:07+00:00\"}}",
+		"{\"fullUrl\":\"urn:uuid:p2\",\"resource\":{\"resourceType\":\"Patient\","
+		"\"name\":[{\"family\":\"Gone\",\"given\":[\"Sam\"]}],\"birthDate\":\"1930-01-01\",\"deceasedBoolean\":true}}"), &r),
+		0, "%s", r.message);
+	text_is("SELECT status || ' ' || deceased_date || ' ' || preferred_name FROM patients WHERE family_name = 'Frami'", "deceased 2011-09-07 ");
+	text_is("SELECT status || ': ' || status_reason FROM patients WHERE family_name = 'Gone'",
+	        "inactive: deceased (date not given by the source)");
+	emr_fhir_result_free(&r);
+}
