@@ -672,6 +672,11 @@ static int index_entry(state *s, entry *e)
 	}
 	if (strlen(e->key) > 4096)
 		return fail_at(s, e, "fullUrl: longer than 4096 characters");
+	/* What a reference to it reads as: a Condition's "Hypertension" as
+	 * the reason of a medication ... (named resources: map_named). */
+	const char *what = cc_text(json_object_get(e->res, "code"));
+	if (what)
+		copy_text(e->display, what, sizeof e->display);
 	if (fu && *fu) {
 		long prev = strmap_put(&s->refs, fu, (long)(e - s->e));
 		if (prev >= 0)
@@ -1596,7 +1601,7 @@ static void build_sig(const json_t *dos, char *buf, size_t n)
 	char num[32];
 	if (jnum(jget(dos, "doseAndRate.0.doseQuantity.value"), &v)) {
 		fmt_num(num, sizeof num, v);
-		emr_sb_printf(&sb, "%s", num);
+		emr_sb_printf(&sb, "take %s", num);
 		const char *u = jgets(dos, "doseAndRate.0.doseQuantity.unit");
 		if (u)
 			emr_sb_printf(&sb, " %s", u);
@@ -1616,10 +1621,17 @@ static void build_sig(const json_t *dos, char *buf, size_t n)
 		fmt_num(num, sizeof num, per);
 		if (sb.len)
 			emr_sb_append(&sb, ", ");
-		if (per == 1)
-			emr_sb_printf(&sb, "%s time%s a %s", fs, freq == 1 ? "" : "s", word);
+		char times[48];
+		if (freq == 1)
+			snprintf(times, sizeof times, "once");
+		else if (freq == 2)
+			snprintf(times, sizeof times, "twice");
 		else
-			emr_sb_printf(&sb, "%s time%s every %s %ss", fs, freq == 1 ? "" : "s", num, word);
+			snprintf(times, sizeof times, "%s times", fs);
+		if (per == 1)
+			emr_sb_printf(&sb, "%s a %s", times, word);
+		else
+			emr_sb_printf(&sb, "%s every %s %ss", times, num, word);
 	}
 	const char *route = cc_text(json_object_get(dos, "route"));
 	if (route && sb.len)

@@ -152,7 +152,7 @@ Test(fhir_import, medication_split_and_sig)
 	        "lisinopril|314076|10 mg|oral tablet|Take 1 tablet by mouth daily|30.0|3|2020-01-02|active|0|Dr. Elsewhere");
 	/* "stopped" without a stop date: over all the same. */
 	text_is("SELECT drug || '|' || strength || '|' || form || '|' || sig || '|' || status FROM medications WHERE rxnorm IS NULL",
-	        "Amoxicillin / Clavulanate|250 mg / 125 mg|oral tablet|2 times a day, as needed|completed");
+	        "Amoxicillin / Clavulanate|250 mg / 125 mg|oral tablet|twice a day, as needed|completed");
 	emr_fhir_result_free(&r);
 	/* Other shapes of a name: a package quantity first, emr's own lower
 	 * case, a percentage, a parenthesised equivalent. */
