@@ -356,11 +356,29 @@ typedef struct entry {
 	const char *table;      /* mapped table or NULL */
 	int64_t row;
 	int64_t patient_id;
-	char display[201];      /* a Practitioner's/Organization's name */
-	char kept_reason[200];
+	char *display;          /* what a reference to it reads as (heap), or NULL */
+	const char *kept_reason;  /* why it was kept only (a literal), or NULL */
 	/* Patient matching. */
 	int64_t merge_to;
+	int phase;              /* when it is written: see phase_of() */
+	char type_buf[65];
 } entry;
+
+static const char *disp(const entry *e)
+{
+	return e->display ? e->display : "";
+}
+
+static void set_display(entry *e, const char *v)
+{
+	free(e->display);
+	e->display = NULL;
+	if (v && *v) {
+		char buf[201];
+		copy_text(buf, v, sizeof buf);
+		e->display = emr_xstrdup(buf);
+	}
+}
 
 typedef struct state {
 	emr_db *db;
@@ -377,11 +395,16 @@ typedef struct state {
 	 * source: such names are scoped by the file's directory ("@" and 16
 	 * hex digits of its hash), so two systems' exports never meet. */
 	char scope[20];
+	/* NDJSON is parsed a line at a time, when needed, and let go: a file
+	 * of 150,000 lines is not held as 150,000 trees. */
+	bool lazy;
 	int64_t actor;
 	int64_t max_patient_before;
 	char **owned;           /* strings made for the refs map, freed at the end */
 	size_t nowned, capowned;
 } state;
+
+static json_t *entry_res(state *s, entry *e);
 
 static const char *own_str(state *s, char *str)
 {
@@ -512,7 +535,7 @@ static void target_from_entry(entry *e, target *t)
 	t->table = e->table;
 	t->row = e->row;
 	t->patient_id = e->patient_id;
-	copy_text(t->display, e->display, sizeof t->display);
+	copy_text(t->display, disp(e), sizeof t->display);
 }
 
 /* Finds what ref names: in this file, or received before.  Contained
@@ -676,7 +699,7 @@ static int index_entry(state *s, entry *e)
 	 * the reason of a medication ... (named resources: map_named). */
 	const char *what = cc_text(json_object_get(e->res, "code"));
 	if (what)
-		copy_text(e->display, what, sizeof e->display);
+		set_display(e, what);
 	if (fu && *fu) {
 		long prev = strmap_put(&s->refs, fu, (long)(e - s->e));
 		if (prev >= 0)
@@ -740,7 +763,7 @@ static int find_already(state *s, entry *e)
 		e->table = t.table;
 		e->row = t.row;
 		e->patient_id = t.patient_id;
-		copy_text(e->display, t.display, sizeof e->display);
+		set_display(e, t.display);
 		return 0;
 	}
 	if (e->ident) {
@@ -1065,9 +1088,10 @@ static int map_patient(state *s, entry *e)
 
 /* ------------------------------------------------------------ clinical records */
 
+/* reason: a string literal. */
 static void keep(entry *e, const char *reason)
 {
-	copy_text(e->kept_reason, reason, sizeof e->kept_reason);
+	e->kept_reason = reason;
 }
 
 /* The chart a resource belongs to (subject or patient), 0 when none. */
@@ -1654,7 +1678,7 @@ static int map_medication(state *s, entry *e, int64_t pid)
 	json_t *mref = json_object_get(e->res, "medicationReference");
 	target t;
 	if (!code && mref && resolve(s, jstr(mref, "reference"), &t) && t.e)
-		code = json_object_get(t.e->res, "code");
+		code = json_object_get(entry_res(s, t.e), "code");
 	const char *rx = cc_code(code, EMR_FHIR_RXNORM);
 	if (rx && !all_digits(rx, 15))
 		rx = NULL;
@@ -2452,12 +2476,15 @@ static int map_appointment(state *s, entry *e)
 static int map_named(state *s, entry *e)
 {
 	const char *name = jstr(e->res, "name");
+	char buf[201] = "";
 	if (name)
-		copy_text(e->display, name, sizeof e->display);
+		copy_text(buf, name, sizeof buf);
 	else if (json_object_get(e->res, "name"))
-		human_name(json_object_get(e->res, "name"), e->display, sizeof e->display);
+		human_name(json_object_get(e->res, "name"), buf, sizeof buf);
 	if (strcmp(e->type, "PractitionerRole") == 0)
-		ref_name(s, json_object_get(e->res, "practitioner"), e->display, sizeof e->display);
+		ref_name(s, json_object_get(e->res, "practitioner"), buf, sizeof buf);
+	if (*buf)
+		set_display(e, buf);
 	if (strcmp(e->type, "Practitioner") != 0 && strcmp(e->type, "PractitionerRole") != 0)
 		return 0;
 	json_t *idents = json_object_get(e->res, "identifier");
@@ -2744,7 +2771,7 @@ static int record(state *s, entry *e)
 	}
 	if (!text)
 		return fail_at(s, e, "could not serialise the resource");
-	if (!e->table && !e->kept_reason[0]) {
+	if (!e->table && !e->kept_reason) {
 		bool known = false;
 		for (size_t i = 0; KNOWN_KEPT[i]; i++)
 			if (strcmp(KNOWN_KEPT[i], e->type) == 0)
@@ -2779,8 +2806,8 @@ static int record(state *s, entry *e)
 	}
 	if (e->patient_id)
 		sqlite3_bind_int64(st, 8, e->patient_id);
-	sqlite3_bind_text(st, 9, e->display, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 10, e->table ? "" : e->kept_reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, disp(e), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, e->table || !e->kept_reason ? "" : e->kept_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, s->now, -1, SQLITE_TRANSIENT);
 	bind_actor(s, st, 12);
 	sqlite3_bind_text(st, 13, e->hash, -1, SQLITE_TRANSIENT);
@@ -2870,7 +2897,7 @@ static int phase_of(const entry *e)
 static int map_entry(state *s, entry *e)
 {
 	const char *t = e->type;
-	int ph = phase_of(e);
+	int ph = e->phase;
 	if (ph <= 1)
 		return map_named(s, e);
 	if (ph == 2)
@@ -2923,13 +2950,11 @@ typedef struct span {
 	long line;
 } span;
 
-/* Parses buf as NDJSON into *arr (a new array of the lines' values) and
- * *spans (where each line's text is, heap). */
-static int parse_ndjson(state *s, const char *buf, size_t len, json_t **arr, span **spans)
+/* Splits buf into its NDJSON lines (blank ones skipped): *spans (heap)
+ * and their number.  Each line is parsed when it is read (entry_res). */
+static size_t split_ndjson(const char *buf, size_t len, span **spans)
 {
-	*arr = json_array();
-	size_t nspans = 0, cap = 0;
-	size_t pos = 0;
+	size_t nspans = 0, cap = 0, pos = 0;
 	long line = 0;
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
@@ -2939,15 +2964,6 @@ static int parse_ndjson(state *s, const char *buf, size_t len, json_t **arr, spa
 		while (a < end && strchr(" \t\r", buf[a]))
 			a++;
 		if (a < end) {
-			json_error_t je;
-			json_t *v = json_loadb(buf + a, end - a, JSON_REJECT_DUPLICATES, &je);
-			if (!v) {
-				char what[64];
-				snprintf(what, sizeof what, "entry %ld: not JSON", (long)json_array_size(*arr));
-				json_fail(s, what, line - 1, &je);
-				return -1;
-			}
-			json_array_append_new(*arr, v);
 			if (nspans == cap) {
 				cap = cap ? cap * 2 : 64;
 				*spans = emr_xrealloc(*spans, cap * sizeof **spans);
@@ -2962,7 +2978,27 @@ static int parse_ndjson(state *s, const char *buf, size_t len, json_t **arr, spa
 		}
 		pos = end + 1;
 	}
-	return 0;
+	return nspans;
+}
+
+/* The entry's resource, parsed again from its line when it was let go. */
+static json_t *entry_res(state *s, entry *e)
+{
+	if (!e->res && e->raw) {
+		json_error_t je;
+		e->res = json_loadb(e->raw, e->raw_len, JSON_REJECT_DUPLICATES, &je);
+		if (!e->res)
+			fail_at(s, e, "not JSON: line %ld, column %d: %s", e->line, je.column, je.text);
+	}
+	return e->res;
+}
+
+static void entry_release(state *s, entry *e)
+{
+	if (s->lazy && e->res) {
+		json_decref(e->res);
+		e->res = NULL;
+	}
 }
 
 /* ------------------------------------------------------------ the import */
@@ -2979,10 +3015,11 @@ static int write_all(state *s)
 	for (int ph = 0; ph <= 8; ph++) {
 		for (size_t i = 0; i < s->n; i++) {
 			entry *e = &s->e[i];
-			if (e->already || e->done || phase_of(e) != ph)
+			if (e->already || e->done || e->phase != ph)
 				continue;
-			if (map_entry(s, e) != 0 || record(s, e) != 0)
+			if (!entry_res(s, e) || map_entry(s, e) != 0 || record(s, e) != 0)
 				return -1;
+			entry_release(s, e);
 			e->done = true;
 			progress(s, ++done);
 		}
@@ -3020,7 +3057,7 @@ static void tally(state *s)
 		} else {
 			c->kept++;
 			r->kept++;
-			if (e->kept_reason[0])
+			if (e->kept_reason)
 				count_reason(r, e->type, e->kept_reason);
 		}
 	}
@@ -3106,10 +3143,10 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 			}
 		}
 	}
+	size_t nlines = 0;
 	if (ndjson) {
-		if (parse_ndjson(&s, buf, len, &doc, &spans) != 0)
-			goto out;
-		entries = doc;
+		nlines = split_ndjson(buf, len, &spans);
+		s.lazy = true;
 	} else {
 		const char *rt = jstr(doc, "resourceType");
 		if (!json_is_object(doc) || !rt) {
@@ -3133,17 +3170,28 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		}
 	}
 	/* The entries. */
-	size_t total = entries ? json_array_size(entries) : bundle ? 0 : 1;
+	size_t total = ndjson ? nlines : entries ? json_array_size(entries) : bundle ? 0 : 1;
 	res->entries = (long)total;
 	s.e = emr_xcalloc(total ? total : 1, sizeof *s.e);
 	for (size_t i = 0; i < total; i++) {
-		json_t *en = entries ? json_array_get(entries, i) : doc;
+		json_t *en = ndjson ? NULL : entries ? json_array_get(entries, i) : doc;
 		json_t *r = en;
 		entry tmp = {.index = (long)i};
-		if (ndjson && spans) {
+		if (ndjson) {
 			tmp.raw = buf + spans[i].off;
 			tmp.raw_len = spans[i].len;
 			tmp.line = spans[i].line;
+			json_error_t lje;
+			r = json_loadb(tmp.raw, tmp.raw_len, JSON_REJECT_DUPLICATES, &lje);
+			if (!r) {
+				fail_at(&s, NULL, "entry %ld: not JSON: line %ld, column %d: %s", (long)i, tmp.line, lje.column,
+				        lje.text);
+				goto out;
+			}
+			/* Owned: kept in s.e at once, so every way out lets it go. */
+			s.e[s.n] = tmp;
+			s.e[s.n].res = r;
+			s.n++;
 		}
 		if (!ndjson && entries) {
 			if (!json_is_object(en)) {
@@ -3177,12 +3225,23 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 			fail_at(&s, &tmp, "resourceType: not a resource type name");
 			goto out;
 		}
-		s.e[s.n] = tmp;
-		if (index_entry(&s, &s.e[s.n]) != 0) {
-			s.n++;
-			goto out;
+		entry *e;
+		if (ndjson) {
+			e = &s.e[s.n - 1];
+			e->type = tmp.type;
+		} else {
+			s.e[s.n] = tmp;
+			e = &s.e[s.n++];
 		}
-		s.n++;
+		copy_text(e->type_buf, e->type, sizeof e->type_buf);
+		e->type = e->type_buf;
+		if (index_entry(&s, e) != 0)
+			goto out;
+		e->phase = phase_of(e);
+		char path_buf[512] = "";
+		if (check_dates(&s, e, e->res, path_buf, 0, sizeof path_buf) != 0)
+			goto out;
+		entry_release(&s, e);
 	}
 	/* Checks, then the writes, in one transaction taken now (BEGIN
 	 * IMMEDIATE): another session importing the same file waits, and
@@ -3229,18 +3288,19 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 	char path_buf[512];
 	for (size_t i = 0; i < s.n; i++) {
 		entry *e = &s.e[i];
-		path_buf[0] = '\0';
-		if (check_dates(&s, e, e->res, path_buf, 0, sizeof path_buf) != 0)
-			goto out;
 		if (find_already(&s, e) != 0)
 			goto out;
 		if (!e->already)
 			fresh++;
 	}
 	for (size_t i = 0; i < s.n; i++) {
+		entry *e = &s.e[i];
 		path_buf[0] = '\0';
-		if (!s.e[i].already && check_refs(&s, &s.e[i], s.e[i].res, path_buf, 0, sizeof path_buf) != 0)
+		if (e->already)
+			continue;
+		if (!entry_res(&s, e) || check_refs(&s, e, e->res, path_buf, 0, sizeof path_buf) != 0)
 			goto out;
+		entry_release(&s, e);
 	}
 	if (fresh == 0) {
 		tally(&s);
@@ -3275,8 +3335,9 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		if (e->already || strcmp(e->type, "Patient") != 0)
 			continue;
 		size_t before = res->ncandidates, added = 0;
-		if (patient_candidates(&s, e, &added) != 0)
+		if (!entry_res(&s, e) || patient_candidates(&s, e, &added) != 0)
 			goto out;
+		entry_release(&s, e);
 		/* --merge-into also takes the one new Patient of a file when
 		 * nothing matched: the person asking knows it is the same one. */
 		if (!added && opts && opts->merge_into && new_patients == 1)
@@ -3331,7 +3392,10 @@ out:
 	if (rc != 0 && res->outcome == EMR_FHIR_REFUSED)
 		reset_counts(res);
 	for (size_t i = 0; i < s.n; i++) {
+		if (s.lazy)
+			json_decref(s.e[i].res);
 		free(s.e[i].key);
+		free(s.e[i].display);
 		free(s.e[i].ident);
 	}
 	free(s.e);
