@@ -657,3 +657,36 @@ Test(fhir_import, deceased_patient)
 	        "inactive: deceased (date not given by the source)");
 	emr_fhir_result_free(&r);
 }
+
+/* 10,000 NDJSON lines, read a line at a time, with a Patient they refer
+ * to by a relative reference in a file imported before. */
+Test(fhir_import, ten_thousand_ndjson_lines)
+{
+	emr_fhir_opts o = {0};
+	emr_fhir_result r;
+	cr_assert_eq(emr_fhir_import_file(env.db, put_in("bulk", "Patient.ndjson",
+		"{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"family\":\"Big\",\"given\":[\"Bo\"]}],\"birthDate\":\"1970-01-01\"}\n"),
+		&o, &r), 0, "%s", r.message);
+	emr_fhir_result_free(&r);
+	char path[500];
+	snprintf(path, sizeof path, "%s/bulk/Observation.ndjson", env.dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (int i = 0; i < 10000; i++)
+		fprintf(f, "{\"resourceType\":\"Observation\",\"id\":\"o%d\",\"status\":\"final\",\"subject\":{\"reference\":\"Patient/p1\"},"
+		           "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},"
+		           "\"effectiveDateTime\":\"2020-01-%02dT08:00:00Z\",\"valueQuantity\":{\"value\":%d,\"code\":\"/min\","
+		           "\"system\":\"http://unitsofmeasure.org\"}}\n", i, i % 28 + 1, 60 + i % 40);
+	fclose(f);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(emr_fhir_import_file(env.db, path, &o, &r), 0, "%s", r.message);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_log_info("10,000 NDJSON lines (%ld bytes) in %.2f s: %.0f resources/s", r.bytes, secs, 10000 / secs);
+	cr_assert_eq(r.mapped, 10000);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM observations o JOIN patients p ON p.id = o.patient_id WHERE p.family_name = 'Big'"),
+	             10000);
+	cr_assert_lt(secs, 10.0, "took %.2f s", secs);
+	emr_fhir_result_free(&r);
+}
