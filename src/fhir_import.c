@@ -1474,10 +1474,24 @@ static bool tok_percent(const char *t)
 
 /* How many tokens from i make a strength: "10 MG", "0.1%",
  * "400 mg/5 mL", "10 mcg (400 units)"; 0 if none starts there. */
+/* "250mg": an amount and its unit written together. */
+static bool tok_glued(const char *t)
+{
+	size_t d = strspn(t, "0123456789.");
+	if (d == 0 || !isdigit((unsigned char)t[0]) || !t[d])
+		return false;
+	char num[32];
+	if (d >= sizeof num)
+		return false;
+	memcpy(num, t, d);
+	num[d] = '\0';
+	return tok_num(num) && tok_unit(t + d);
+}
+
 static size_t strength_len(char **tok, size_t n, size_t i)
 {
 	size_t k;
-	if (i < n && tok_percent(tok[i]))
+	if (i < n && (tok_percent(tok[i]) || tok_glued(tok[i])))
 		k = 1;
 	else if (i + 1 < n && tok_num(tok[i]) && tok_unit(tok[i + 1])) {
 		k = 2;
@@ -1510,6 +1524,10 @@ static void split_rxnorm(const char *name, char *drug, size_t dn, char *strength
 {
 	char buf[512];
 	copy_text(buf, name, sizeof buf);
+	/* SNOMED CT's semantic tag is not part of the name. */
+	size_t bl = strlen(buf);
+	if (bl > 10 && strcmp(buf + bl - 10, " (product)") == 0)
+		buf[bl - 10] = '\0';
 	char *tok[64];
 	size_t n = 0;
 	for (char *p = strtok(buf, " "); p && n < 64; p = strtok(NULL, " "))
@@ -1677,7 +1695,15 @@ static int map_medication(state *s, entry *e, int64_t pid)
 	json_t *code = json_object_get(e->res, "medicationCodeableConcept");
 	json_t *mref = json_object_get(e->res, "medicationReference");
 	target t;
-	if (!code && mref && resolve(s, jstr(mref, "reference"), &t) && t.e)
+	const char *mr = jstr(mref, "reference");
+	if (!code && mr && mr[0] == '#') {
+		/* A contained Medication ("#med1"). */
+		size_t i;
+		json_t *c;
+		json_array_foreach(json_object_get(e->res, "contained"), i, c)
+			if (jstr(c, "id") && strcmp(jstr(c, "id"), mr + 1) == 0)
+				code = json_object_get(c, "code");
+	} else if (!code && mref && resolve(s, mr, &t) && t.e)
 		code = json_object_get(entry_res(s, t.e), "code");
 	const char *rx = cc_code(code, EMR_FHIR_RXNORM);
 	if (rx && !all_digits(rx, 15))

@@ -690,3 +690,18 @@ Test(fhir_import, ten_thousand_ndjson_lines)
 	cr_assert_lt(secs, 10.0, "took %.2f s", secs);
 	emr_fhir_result_free(&r);
 }
+
+/* A MedicationRequest naming a contained Medication (the HL7 example
+ * medrx0302): its code names the drug. */
+Test(fhir_import, contained_medication)
+{
+	emr_fhir_result r;
+	cr_assert_eq(import("c.json", BUNDLE(PATIENT("p1", "Lee", "1970-03-04", "M1"),
+		"{\"fullUrl\":\"urn:uuid:m1\",\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"intent\":\"order\","
+		"\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"med0320\",\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\","
+		"\"code\":\"324252006\",\"display\":\"Azithromycin 250mg capsule (product)\"}]}}],"
+		"\"medicationReference\":{\"reference\":\"#med0320\"}," SUBJ ",\"dosageInstruction\":[{\"text\":\"Two tablets at once\"}]}}"), &r),
+		0, "%s", r.message);
+	text_is("SELECT drug || '|' || strength || '|' || form || '|' || sig FROM medications", "Azithromycin|250mg|capsule|Two tablets at once");
+	emr_fhir_result_free(&r);
+}
