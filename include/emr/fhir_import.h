@@ -8,10 +8,12 @@
  *
  * Every resource received is kept verbatim in fhir_received (append-only),
  * with its identity key: the entry's fullUrl when that is a urn:uuid,
- * urn:oid or absolute URL, else "Type/id", else a hash of the JSON.  A
- * resource whose key (or whose emr identifier "urn:emr:<uid>:<table>") is
- * already there is "already imported" and adds nothing, so importing a
- * file twice changes nothing.
+ * urn:oid or absolute URL, else "Type/id" scoped by the file's directory
+ * (an id without a server is unique only within its source), else a hash
+ * of the JSON.  A resource whose key (or whose emr identifier
+ * "urn:emr:<uid>:<table>") is already there is "already imported" and
+ * adds nothing, so importing a file twice changes nothing.  NDJSON is
+ * parsed a line at a time; a Bundle whole.
  *
  * What becomes part of a chart ("mapped"):
  *   Patient            patients (+ patient_identifiers; the source MRN
@@ -121,7 +123,8 @@ typedef struct emr_fhir_opts {
  * open).  Fills res (free with emr_fhir_result_free) and returns 0 when
  * imported or already imported, 1 for EMR_FHIR_CANDIDATES, -1 when
  * refused (res->message and the database error say why).  Audited as one
- * "import" event per file.  Needs CLINICAL_WRITE. */
+ * "import" event per file.  A physician's (EMR_PERM_ADMIN and
+ * CLINICAL_WRITE): it makes charts, signed notes and codes. */
 int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts, emr_fhir_result *res);
 void emr_fhir_result_free(emr_fhir_result *res);
 
