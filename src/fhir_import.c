@@ -2,11 +2,13 @@
  * mapped, what is kept, and what is refused is described in
  * include/emr/fhir_import.h.
  *
- * A file is read whole (after a size check), parsed by jansson, checked
- * (resource types, dates, fullUrls, references, matching patients) with
- * nothing written, and then written in one transaction: Practitioners and
- * Organizations first (they name authors), then Patients, Encounters,
- * the clinical records, notes, addenda, and everything else. */
+ * A file is read whole (after a size check) and parsed by jansson (a
+ * Bundle at once, NDJSON a line at a time); then, in one transaction, it
+ * is checked (resource types, dates, fullUrls, references, what was
+ * received before, matching patients) and written: Practitioners and
+ * Organizations first (they name authors), then Patients, Appointments,
+ * Encounters, the clinical records, notes, addenda, and everything else.
+ * Any refusal rolls the whole file back. */
 #include "emr/fhir_import.h"
 
 #include "emr/audit.h"
