@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IMPORT_USAGE "import fhir FILE... [--merge | --merge-into PATIENT] [--json]"
+#define IMPORT_USAGE "import fhir FILE... [--merge | --merge-into PATIENT] [--dry-run] [--json]"
 #define IMPORT_HELP                                                                               \
 	IMPORT_USAGE "\n"                                                                          \
 	"\n"                                                                                       \
@@ -56,7 +56,7 @@ static const char *outcome_name(emr_fhir_outcome o)
 static json_t *result_json(const emr_fhir_result *r)
 {
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "file", r->file, "status",
-	                      outcome_name(r->outcome), "bytes", (json_int_t)r->bytes, "entries", (json_int_t)r->entries,
+	                      r->dry_run ? "dry-run" : outcome_name(r->outcome), "bytes", (json_int_t)r->bytes, "entries", (json_int_t)r->entries,
 	                      "mapped", (json_int_t)r->mapped, "kept", (json_int_t)r->kept, "already",
 	                      (json_int_t)r->already, "skipped", (json_int_t)r->skipped);
 	json_t *types = json_object();
@@ -95,8 +95,8 @@ static void result_text(emr_cli *cli, const emr_fhir_result *r)
 		fprintf(f, ": already imported (%ld entries; nothing added)\n", r->entries);
 		return;
 	}
-	fprintf(f, ": imported %ld entries: %ld mapped, %ld kept only, %ld already imported", r->entries,
-	        r->mapped, r->kept, r->already);
+	fprintf(f, ": %s %ld entries: %ld mapped, %ld kept only, %ld already imported",
+	        r->dry_run ? "would import (dry run, nothing written)" : "imported", r->entries, r->mapped, r->kept, r->already);
 	if (r->skipped)
 		fprintf(f, ", %ld without a resource", r->skipped);
 	fputc('\n', f);
@@ -127,11 +127,12 @@ static void candidates_text(emr_cli *cli, const emr_fhir_result *r)
 
 static int import_fhir(emr_cli *cli, int argc, char **argv)
 {
-	bool json = false, merge = false;
+	bool json = false, merge = false, dry_run = false;
 	const char *merge_into = NULL;
 	const emr_opt opts[] = {
 		{"merge", 0, EMR_OPT_FLAG, &merge, "add a Patient that matches exactly one chart here to that chart"},
 		{"merge-into", 0, EMR_OPT_STRING, &merge_into, "PATIENT  add matching Patients (or a file's one new Patient) to this chart (MRN or id)"},
+		{"dry-run", 'n', EMR_OPT_FLAG, &dry_run, "check and count everything, write nothing"},
 		{"json", 0, EMR_OPT_FLAG, &json, "print the counts as JSON"},
 		{0},
 	};
@@ -147,6 +148,7 @@ static int import_fhir(emr_cli *cli, int argc, char **argv)
 		return rc;
 	emr_fhir_opts o = {0};
 	o.merge = merge;
+	o.dry_run = dry_run;
 	if (merge_into) {
 		emr_patient p;
 		if (emr_patient_resolve(cli->db, merge_into, &p) != 0) {

@@ -3397,6 +3397,13 @@ int emr_fhir_import_file(emr_db *db, const char *path, const emr_fhir_opts *opts
 		goto out;
 	}
 	tally(&s);
+	if (opts && opts->dry_run) {
+		/* Everything was checked and written; none of it stays. */
+		res->dry_run = true;
+		res->outcome = EMR_FHIR_IMPORTED;
+		rc = 0;
+		goto out;
+	}
 	char detail[600];
 	snprintf(detail, sizeof detail, "FHIR %s: %ld entries, %ld mapped, %ld kept only, %ld already imported", s.file,
 	         res->entries, res->mapped, res->kept, res->already);

@@ -108,12 +108,14 @@ typedef struct emr_fhir_result {
 	emr_fhir_reason *reasons;   /* kept only, with a reason */
 	size_t nreasons;
 	int64_t patient_id;     /* the (first) chart written to, 0 if none */
+	bool dry_run;           /* counted as if imported; nothing was kept */
 	char message[1024];     /* why it was refused; "" otherwise */
 } emr_fhir_result;
 
 typedef struct emr_fhir_opts {
 	int64_t merge_into;     /* 0 = none: a matching Patient stops the import */
 	bool merge;             /* accept the single candidate */
+	bool dry_run;           /* check and map everything, then roll it back */
 	/* Called now and then while a file is written (done of total entries). */
 	void (*progress)(void *ctx, const char *file, long done, long total);
 	void *progress_ctx;

@@ -135,6 +135,9 @@ if [ ! -d "$SYN" ]; then
 else
 	export EMR_DB="$TMP/synthea.db"
 	run init --practice "Synthea" --name "Dana Test" --login drtest --credentials MD --no-codes
+	run import fhir "$SYN"/*.json --dry-run
+	expect "a dry run counts" 0 "would import (dry run, nothing written) "
+	[ "$(sql "select count(*) from fhir_received") $(sql "select count(*) from patients")" = "0 0" ] && ok "a dry run writes nothing" || bad "a dry run writes nothing"
 	run import fhir "$SYN"/*.json --json
 	expect "every Synthea file imports" 0 '"status": "imported"'
 	printf '%s' "$OUT" >"$TMP/syn.json"

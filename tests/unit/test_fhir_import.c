@@ -705,3 +705,18 @@ Test(fhir_import, contained_medication)
 	text_is("SELECT drug || '|' || strength || '|' || form || '|' || sig FROM medications", "Azithromycin|250mg|capsule|Two tablets at once");
 	emr_fhir_result_free(&r);
 }
+
+/* A dry run maps everything and keeps nothing. */
+Test(fhir_import, dry_run_keeps_nothing)
+{
+	long long before = rows();
+	emr_fhir_opts o = {.dry_run = true};
+	emr_fhir_result r;
+	cr_assert_eq(emr_fhir_import_file(env.db, put("dry.json", BUNDLE(PATIENT("p1", "Lee", "1970-03-04", "M1"))), &o, &r), 0, "%s",
+	             r.message);
+	cr_assert(r.dry_run);
+	cr_assert_eq(r.mapped, 1);
+	cr_assert_eq(rows(), before);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM patients"), 0);
+	emr_fhir_result_free(&r);
+}
