@@ -511,9 +511,13 @@ static int open_builtin(tui_app *app, const note_view *nv, edit_kind kind, const
 }
 
 /* Runs the external editor with the screen handed over to it, and takes
- * the screen back whatever happened there. */
-static int run_external(const char *key, const char *text, emr_edit_result *res, char *err, size_t errsz)
+ * the screen back whatever happened there.  The editor may stay open for
+ * minutes while other sessions write: no read snapshot is held meanwhile,
+ * or the save afterwards would see stale data and fail as locked. */
+static int run_external(tui_app *app, const char *key, const char *text, emr_edit_result *res, char *err,
+                        size_t errsz)
 {
+	emr_db_end_reads(app->db);
 	def_prog_mode();
 	endwin();
 	int rc = emr_editor_run_key(key, text, res, err, errsz);
@@ -576,7 +580,7 @@ static int edit_text(tui_app *app, note_view *nv, edit_kind kind, const char *te
 	emr_edit_result res;
 	memset(&res, 0, sizeof res);
 	char err[400] = "";
-	if (run_external(key, text, &res, err, sizeof err) != 0) {
+	if (run_external(app, key, text, &res, err, sizeof err) != 0) {
 		free(res.text);
 		if (strstr(err, "another emr session")) {
 			tui_error(app, "Not opened: %s", err);
