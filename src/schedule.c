@@ -727,7 +727,15 @@ int emr_appt_overlaps(emr_db *db, int64_t provider_id, const char *start_at, int
 int emr_appt_list_patient(emr_db *db, int64_t patient_id, emr_appts *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = emr_db_stmt(db, APPT_SELECT " WHERE a.patient_id = ?1 ORDER BY a.start_at, a.id");
+	/* APPT_SELECT's columns, but the visit opened at check-in is looked
+	 * up among the patient's visits (encounters_patient): there is no
+	 * index on encounters.appointment_id to find it otherwise. */
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT a.id, a.patient_id, a.provider_id, a.start_at, a.duration_min, a.type, a.reason, a.status,"
+		" a.overbook, a.cancel_reason, a.version, p.family_name || ', ' || p.given_name, p.mrn, u.display_name,"
+		" (SELECT max(e.id) FROM encounters e WHERE e.patient_id = a.patient_id AND e.appointment_id = a.id)"
+		" FROM appointments a JOIN patients p ON p.id = a.patient_id JOIN users u ON u.id = a.provider_id"
+		" WHERE a.patient_id = ?1 ORDER BY a.start_at, a.id");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, patient_id);
