@@ -1048,6 +1048,17 @@ static int act_print(tui_app *app, tui_view *v)
 	return ui_print_to_file(app, EMR_PRINT_SUMMARY, cv->patient_id, stem);
 }
 
+static int act_export(tui_app *app, tui_view *v)
+{
+	chart_view *cv = as_chart(v);
+	if (!cv->loaded)
+		return TUI_REDRAW;
+	char today[EMR_DATE_LEN], stem[96];
+	emr_today(today);
+	snprintf(stem, sizeof stem, "%s-%s", cv->chart.patient.mrn, today);
+	return ui_export_fhir_to_file(app, cv->patient_id, stem);
+}
+
 static int act_demographics(tui_app *app, tui_view *v)
 {
 	tui_push(app, ui_form_patient_new(app, as_chart(v)->patient_id));
@@ -1092,6 +1103,7 @@ static const tui_binding chart_keys[] = {
 	{{'V'}, "V", "record vital signs", act_vitals},
 	{{'/'}, "/", "search this patient's notes", act_search_notes},
 	{{'p'}, "p", "print the patient summary to ~/emr-prints", act_print},
+	{{'X'}, "X", "export the whole chart as FHIR R4 to ~/emr-exports", act_export},
 	{{'f'}, "f", "vital signs flowsheet", act_flowsheet},
 	{{'t'}, "t", "trend of the selected lab test", act_trend},
 	{{'H'}, "H", "show / hide history (resolved, stopped, in error)", act_history},

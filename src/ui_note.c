@@ -19,6 +19,7 @@
 
 #include "emr/auth.h"
 #include "emr/editor.h"
+#include "emr/fhir_export.h"
 #include "emr/form.h"
 #include "emr/markdown.h"
 #include "emr/note.h"
@@ -1277,24 +1278,44 @@ static int print_one(tui_app *app, emr_print_kind kind, int64_t id, emr_print_fo
 	return rc;
 }
 
-int ui_print_to_file(tui_app *app, emr_print_kind kind, int64_t id, const char *stem)
+/* Makes ~/NAME (0700) for the screen's printouts and exports; false
+ * (after saying why, beginning with `failed`) when it cannot. */
+static bool home_dir(tui_app *app, const char *name, const char *failed, char *dir, size_t n)
 {
 	const char *home = getenv("HOME");
 	if (!home || !*home) {
-		tui_error(app, "Not printed: HOME is not set, so there is no ~/emr-prints");
-		return TUI_REDRAW;
+		tui_error(app, "%s: HOME is not set, so there is no ~/%s", failed, name);
+		return false;
 	}
-	char dir[600], path[800];
-	snprintf(dir, sizeof dir, "%s/emr-prints", home);
+	fmt(dir, n, "%s/%s", home, name);
 	struct stat st;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		tui_error(app, "Not printed: cannot create %s: %s", dir, strerror(errno));
-		return TUI_REDRAW;
+		tui_error(app, "%s: cannot create %s: %s", failed, dir, strerror(errno));
+		return false;
 	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		tui_error(app, "Not printed: %s is not a directory", dir);
-		return TUI_REDRAW;
+		tui_error(app, "%s: %s is not a directory", failed, dir);
+		return false;
 	}
+	return true;
+}
+
+/* path with HOME shown as ~, which is shorter to read on the status line. */
+static void tilde_path(const char *path, char *shown, size_t n)
+{
+	const char *home = getenv("HOME");
+	size_t hl = home ? strlen(home) : 0;
+	if (hl && strncmp(path, home, hl) == 0 && path[hl] == '/')
+		fmt(shown, n, "~%s", path + hl);
+	else
+		fmt(shown, n, "%s", path);
+}
+
+int ui_print_to_file(tui_app *app, emr_print_kind kind, int64_t id, const char *stem)
+{
+	char dir[600], path[800];
+	if (!home_dir(app, "emr-prints", "Not printed", dir, sizeof dir))
+		return TUI_REDRAW;
 	bool pdf = groff_installed();
 	int rc = -1;
 	if (pdf && free_path(dir, stem, "pdf", path, sizeof path))
@@ -1309,17 +1330,44 @@ int ui_print_to_file(tui_app *app, emr_print_kind kind, int64_t id, const char *
 		tui_error(app, "Not printed: %s", emr_db_error(app->db));
 		return TUI_REDRAW;
 	}
-	/* ~/emr-prints/... is shorter to read on the status line. */
 	char shown[900];
-	size_t hl = strlen(home);
-	if (strncmp(path, home, hl) == 0 && path[hl] == '/')
-		fmt(shown, sizeof shown, "~%s", path + hl);
-	else
-		fmt(shown, sizeof shown, "%s", path);
+	tilde_path(path, shown, sizeof shown);
 	if (*why)
 		tui_message(app, "Printed as text to %s (no PDF: %s)", shown, why);
 	else
 		tui_message(app, "Printed to %s", shown);
+	return TUI_REDRAW;
+}
+
+int ui_export_fhir_to_file(tui_app *app, int64_t patient_id, const char *stem)
+{
+	char dir[600], path[800], shown[900];
+	if (!home_dir(app, "emr-exports", "Not exported", dir, sizeof dir))
+		return TUI_REDRAW;
+	if (!free_path(dir, stem, "json", path, sizeof path)) {
+		tui_error(app, "Not exported: no free file name for %s in %s", stem, dir);
+		return TUI_REDRAW;
+	}
+	FILE *out = emr_print_open(path);
+	if (!out) {
+		tui_error(app, "Not exported: %s: %s", path, strerror(errno));
+		return TUI_REDRAW;
+	}
+	int rc = emr_fhir_export_patient(app->db, patient_id, out);
+	char why[600] = "";
+	if (rc != 0)
+		fmt(why, sizeof why, "%s", emr_db_error(app->db));
+	if (fclose(out) != 0 && rc == 0) {
+		fmt(why, sizeof why, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0) {
+		unlink(path);   /* half a Bundle is worse than none */
+		tui_error(app, "Not exported: %s", why);
+		return TUI_REDRAW;
+	}
+	tilde_path(path, shown, sizeof shown);
+	tui_message(app, "Exported to %s", shown);
 	return TUI_REDRAW;
 }
 

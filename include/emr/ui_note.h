@@ -31,6 +31,10 @@ int ui_visit_open(tui_app *app, int64_t encounter_id);
  * and the file 0600, and says where it went on the status line.  Returns
  * TUI_* flags. */
 int ui_print_to_file(tui_app *app, emr_print_kind kind, int64_t id, const char *stem);
+/* Writes the patient's chart as a FHIR R4 Bundle (emr_fhir_export_patient)
+ * to a new 0600 file ~/emr-exports/STEM.json and says where it went
+ * on the status line (or why not: nothing half-written is left). */
+int ui_export_fhir_to_file(tui_app *app, int64_t patient_id, const char *stem);
 
 /* Each view's name and keymap, the very ones its help overlay shows; set
  * *name.  For `emr keys` (emr_ui_print_keys); need no terminal. */

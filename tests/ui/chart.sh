@@ -294,4 +294,22 @@ b=$(col_of "Garcia" 1990-03-14)
 if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" -gt 0 ]; then ok "a CJK name keeps the list's columns aligned ($a)"; else fail_screen "a CJK name keeps the list's columns aligned ($a vs $b)"; fi
 stop
 
+# X exports the whole chart as a FHIR Bundle into ~/emr-exports and says
+# where; the file is private (0600) and is the same Bundle the command
+# line writes.
+HOME="$TMP/home"
+mkdir -p "$HOME"
+export HOME
+open_chart garcia
+keys X
+mrn=$(sql "SELECT mrn FROM patients WHERE family_name = 'Garcia'")
+check "X says where the export went" "Exported to ~/emr-exports/$mrn-2026-11-25.json"
+f="$HOME/emr-exports/$mrn-2026-11-25.json"
+[ "$(stat -c %a "$f" 2>/dev/null)" = 600 ] && ok "the export is private (0600)" || bad "the export is private (0600)"
+python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); assert b["resourceType"] == "Bundle"; assert any(e["resource"]["resourceType"] == "Patient" and e["resource"]["name"][0]["family"] == "Garcia" for e in b["entry"])' "$f" &&
+	ok "it is a Bundle holding the patient" || bad "it is a Bundle holding the patient"
+keys X
+check "a second export never overwrites the first" "$mrn-2026-11-25-2.json"
+stop
+
 finish
