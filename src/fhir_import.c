@@ -348,7 +348,8 @@ typedef struct entry {
 	char *key;              /* identity key (heap) */
 	char *ident;            /* the urn:emr identity "system|value", or NULL (heap) */
 	const char *raw;        /* an NDJSON line as it was in the file (borrowed), or NULL */
-	char hash[65];          /* BLAKE2b of the canonical JSON (sorted keys) */
+	char hash[65];          /* BLAKE2b of the resource as stored (compact, in document order) */
+	char *text;             /* a Bundle resource as stored, made once when indexed (heap), or NULL */
 	long line;              /* NDJSON: its line, 1-based; 0 in a Bundle */
 	bool scoped;            /* key is "Type/id@scope" */
 	size_t raw_len;
@@ -672,16 +673,23 @@ static char *hex_hash(const char *text)
 	return out;
 }
 
+static char *stored_text(const json_t *res);
+
 /* The entry's identity key and its names in the refs map. */
 static int index_entry(state *s, entry *e)
 {
 	const char *id = jstr(e->res, "id");
 	const char *fu = e->full_url;
-	char *text = json_dumps(e->res, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	/* Serialised once: the same text is hashed here and stored by
+	 * record(), which halves the cost of keeping every resource. */
+	char *text = stored_text(e->res);
 	char *h = hex_hash(text ? text : "");
 	copy_text(e->hash, h, sizeof e->hash);
 	free(h);
-	free(text);
+	if (e->raw)
+		free(text);
+	else
+		e->text = text;
 	if (fu && (strncmp(fu, "urn:uuid:", 9) == 0 || strncmp(fu, "urn:oid:", 8) == 0 || strncmp(fu, "http://", 7) == 0 ||
 	           strncmp(fu, "https://", 8) == 0)) {
 		e->key = emr_xstrdup(fu);
@@ -2783,6 +2791,15 @@ static const char *const KNOWN_KEPT[] = {
 	"MolecularSequence", "ImmunizationEvaluation", "ImmunizationRecommendation", "VisionPrescription",
 	"CommunicationRequest", "RequestGroup", "ResearchStudy", "ResearchSubject", "Substance", NULL};
 
+/* A resource as it is kept: compact, members in their order, values
+ * exact (a number with the fewest digits that read back the same, 15 or
+ * 17).  Heap; NULL if jansson cannot serialise it. */
+static char *stored_text(const json_t *res)
+{
+	bool shortr = reals_short(res);
+	return json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(shortr ? 15 : 17));
+}
+
 static int record(state *s, entry *e)
 {
 	/* An NDJSON line is kept byte for byte; a Bundle's resource as parsed
@@ -2794,8 +2811,8 @@ static int record(state *s, entry *e)
 		memcpy(text, e->raw, e->raw_len);
 		text[e->raw_len] = '\0';
 	} else {
-		bool shortr = reals_short(e->res);
-		text = json_dumps(e->res, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(shortr ? 15 : 17));
+		text = e->text ? e->text : stored_text(e->res);
+		e->text = NULL;
 	}
 	if (!text)
 		return fail_at(s, e, "could not serialise the resource");
@@ -3430,6 +3447,7 @@ out:
 		if (s.lazy)
 			json_decref(s.e[i].res);
 		free(s.e[i].key);
+		free(s.e[i].text);
 		free(s.e[i].display);
 		free(s.e[i].ident);
 	}
