@@ -259,6 +259,15 @@ Test(fhir_export, control_characters_become_pictures_and_quotes_stay)
 	free(text);
 }
 
+Test(fhir_export, malformed_utf8_is_replaced_not_fatal)
+{
+	/* Only a program writing the file directly can store this. */
+	test_exec(env.db, "UPDATE patients SET family_name = 'Ga' || CAST(X'FF' AS TEXT) || 'rcia' WHERE id = 1");
+	json_t *b = export_json(pid);
+	cr_assert_str_eq(str(resource_n(b, "Patient", 0), "name.0.family"), "Ga\xEF\xBF\xBDrcia");
+	json_decref(b);
+}
+
 Test(fhir_export, problems_by_status)
 {
 	emr_problem p = {.patient_id = pid};
