@@ -2,13 +2,14 @@
  * include/emr/fhir_export.h and man/emr-fhir.5).
  *
  * This is a renderer: every record comes from the domain modules as a
- * struct (clinical.c, patient.c, visit.c, note.c, schedule.c, billing.c,
- * practice.c); the only SQL here is the transaction around a bulk export
- * and the installation's uid.  JSON is built with jansson only. */
+ * struct (clinical.c, patient.c, visit.c, note.c, schedule.c, practice.c;
+ * a patient's charges and invoices from visit.c, in one query each, for
+ * the bulk export's sake); the only SQL here is the transaction around a
+ * bulk export and the installation's uid.  JSON is built with jansson
+ * only. */
 #include "emr/fhir_export.h"
 
 #include "emr/audit.h"
-#include "emr/billing.h"
 #include "emr/clinical.h"
 #include "emr/fhir.h"
 #include "emr/note.h"
@@ -23,7 +24,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
