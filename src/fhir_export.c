@@ -738,6 +738,9 @@ static int emit_medication(fx *x, const chart *c, const emr_medication *m)
 	/* A prescription written here is an order; a medication the patient
 	 * reports taking is the plan as reported. */
 	json_object_set_new(r, "intent", json_string(m->is_prescription ? "order" : "plan"));
+	/* A family practice's medicines are taken at home: R4's "community"
+	 * ("to be administered or consumed by the patient in their home"). */
+	push(r, "category", concept_code(TERM "medicationrequest-category", "community", "Community", NULL));
 	if (!m->is_prescription)
 		json_object_set_new(r, "reportedBoolean", json_true());
 	char text[400];
