@@ -787,3 +787,12 @@ ALTER TABLE medications ADD COLUMN source_prescriber TEXT NOT NULL DEFAULT '' CH
 -- the chart's foreign keys hold; origin tells them from the curated ones.
 ALTER TABLE loinc ADD COLUMN origin TEXT NOT NULL DEFAULT 'curated' CHECK (origin IN ('curated', 'imported'));
 ALTER TABLE cvx ADD COLUMN origin TEXT NOT NULL DEFAULT 'curated' CHECK (origin IN ('curated', 'imported'));
+
+-- Lookups by visit and by invoice that charge screens, invoices, check-in
+-- and the FHIR export make per row; without these they scan, and a bulk
+-- export or a large practice's billing turns quadratic.
+CREATE INDEX invoices_encounter ON invoices(encounter_id);
+CREATE INDEX charges_invoice ON charges(invoice_id) WHERE invoice_id IS NOT NULL;
+CREATE INDEX encounters_appointment ON encounters(appointment_id) WHERE appointment_id IS NOT NULL;
+CREATE INDEX immunizations_encounter ON immunizations(encounter_id) WHERE encounter_id IS NOT NULL;
+CREATE INDEX medications_encounter ON medications(encounter_id) WHERE encounter_id IS NOT NULL;
