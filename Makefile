@@ -126,7 +126,10 @@ demo: deps
 $(OBJDIR)/bench: tests/bench/bench.c $(LIBOBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/bench/bench.c $(LIBOBJ) $(LDLIBS)
 
-bench: emr $(OBJDIR)/bench
+$(OBJDIR)/bench-fhir: tests/bench/fhir.c | $(OBJDIR)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/bench/fhir.c -ljansson -lsqlite3
+
+bench: emr $(OBJDIR)/bench $(OBJDIR)/bench-fhir
 	sh tests/bench/run.sh
 
 # ---------------------------------------------------------------- install

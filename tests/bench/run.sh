@@ -47,3 +47,6 @@ echo "Key to updated screen (target: within one frame, 16 ms):"
 for n in 1000 100000; do
 	sh tests/bench/keys.sh "$cache/demo-$n-$key.db" "$n" "$EMR"
 done
+
+echo
+sh tests/bench/fhir.sh "$EMR" build/bench-fhir "$cache/demo-100000-$key.db"
