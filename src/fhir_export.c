@@ -426,6 +426,7 @@ typedef struct chart {
 	emr_appts appts;
 	emr_visit_charges charges;    /* billing users only */
 	emr_visit_invoices invoices;
+	emr_patient_identifiers ids;   /* brought from other systems */
 } chart;
 
 static void chart_free(chart *c)
@@ -442,6 +443,7 @@ static void chart_free(chart *c)
 	emr_appts_free(&c->appts);
 	emr_visit_charges_free(&c->charges);
 	emr_visit_invoices_free(&c->invoices);
+	emr_patient_identifiers_free(&c->ids);
 }
 
 static int chart_read(fx *x, int64_t patient_id, chart *c)
@@ -459,6 +461,7 @@ static int chart_read(fx *x, int64_t patient_id, chart *c)
 	    emr_encounter_dx_list_patient(db, patient_id, &c->dxs) != 0 ||
 	    emr_note_list_patient(db, patient_id, &c->notes) != 0 ||
 	    emr_appt_list_patient(db, patient_id, &c->appts) != 0 ||
+	    emr_patient_identifier_list(db, patient_id, &c->ids) != 0 ||
 	    (x->billing && (emr_visit_charges_for_patient(db, patient_id, &c->charges) != 0 ||
 	                    emr_visit_invoices_for_patient(db, patient_id, &c->invoices) != 0))) {
 		chart_free(c);
@@ -500,6 +503,16 @@ static int emit_patient(fx *x, const chart *c)
 	                      json_pack("{s:s, s:o, s:s, s:s}", "use", "usual", "type",
 	                                concept_code(TERM "v2-0203", "MR", "Medical record number", NULL), "system",
 	                                EMR_FHIR_MRN, "value", p->mrn));
+	/* Identifiers the patient brought from other systems travel on. */
+	for (size_t i = 0; i < c->ids.n; i++) {
+		const emr_patient_identifier *id = &c->ids.items[i];
+		json_t *o = json_object();
+		if (*id->type)
+			json_object_set_new(o, "type", concept_code(TERM "v2-0203", id->type, NULL, NULL));
+		set_str(o, "system", id->system);
+		set_str(o, "value", id->value);
+		json_array_append_new(json_object_get(r, "identifier"), o);
+	}
 	json_object_set_new(r, "active", json_boolean(strcmp(p->status, "active") == 0));
 	push(r, "name", json_pack("{s:s, s:o, s:[o]}", "use", "official", "family", jstr(p->family), "given",
 	                          jstr(p->given)));

@@ -691,3 +691,32 @@ int emr_patient_count(emr_db *db, long *n)
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : emr_db_fail(db, "counting patients");
 }
+
+int emr_patient_identifier_list(emr_db *db, int64_t patient_id, emr_patient_identifiers *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = emr_db_stmt(db, "SELECT system, value, type FROM patient_identifiers WHERE patient_id = ?1"
+	                                   " ORDER BY id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		emr_patient_identifier *id = emr_list_grow(&out->items, &out->n, &out->cap, sizeof *out->items);
+		emr_col_copy(st, 0, id->system, sizeof id->system);
+		emr_col_copy(st, 1, id->value, sizeof id->value);
+		emr_col_copy(st, 2, id->type, sizeof id->type);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_patient_identifiers_free(out);
+		return emr_db_fail(db, "reading the patient's identifiers");
+	}
+	return 0;
+}
+
+void emr_patient_identifiers_free(emr_patient_identifiers *list)
+{
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}

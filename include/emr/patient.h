@@ -106,4 +106,20 @@ int emr_patient_ids(emr_db *db, int64_t after_id, int limit, int64_t *ids, size_
 /* How many patients there are, any status. */
 int emr_patient_count(emr_db *db, long *n);
 
+/* Identifiers a patient brought from elsewhere (FHIR import: the other
+ * system's MRN, a driver's licence ...), so that an export hands them on. */
+typedef struct emr_patient_identifier {
+	char system[1025];           /* "" when the source named none */
+	char value[1025];
+	char type[16];               /* HL7 v2 table 0203 code (MR, DL, SS ...) or "" */
+} emr_patient_identifier;
+typedef struct emr_patient_identifiers {
+	emr_patient_identifier *items;
+	size_t n, cap;
+} emr_patient_identifiers;
+/* patient_id's identifiers, oldest first (out owns them: free with
+ * emr_patient_identifiers_free). */
+int emr_patient_identifier_list(emr_db *db, int64_t patient_id, emr_patient_identifiers *out);
+void emr_patient_identifiers_free(emr_patient_identifiers *list);
+
 #endif

@@ -70,4 +70,8 @@ void emr_digits_only(const char *s, char *dst, size_t n);
  * helps align text. */
 size_t emr_utf8_prefix_for_width(const char *s, int max_cols, int *cols_out);
 
+/* Appends a zeroed item to a growable array {items, n, cap} and returns
+ * it (exits on out of memory); clinical.h's emr_list_push wraps it. */
+void *emr_list_grow(void *items_ptr, size_t *n, size_t *cap, size_t size);
+
 #endif

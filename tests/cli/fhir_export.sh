@@ -292,4 +292,30 @@ expect "--force is for --ndjson" 2
 run export csv "$MRN"
 expect "only fhir" 2
 
+# --------------------------------------------------------------- identifiers from elsewhere
+# A chart that came in from another system hands its identifiers (that
+# system's MRN, SSN, licence) on when it is exported again.
+KERMIT=$(dirname "$(cd "$(dirname "$0")/../.." && pwd)")/shared/data/fhir-r4/synthea/Kermit_Trantow_f1a650a5-737e-4fd7-828e-03c3348b9524.json
+if [ -f "$KERMIT" ]; then
+	run import fhir "$KERMIT"
+	expect "a Synthea chart imports" 0
+	KPID=$(sql "SELECT patient_id FROM patient_identifiers WHERE value = '999-64-9098'")
+	run export fhir "$KPID" -o "$TMP/kermit.json"
+	expect "and exports" 0
+	python3 - "$TMP/kermit.json" <<'PY' && ok "its SSN and the other system's MRN travel on" || bad "its SSN and the other system's MRN travel on"
+import json, sys
+b = json.load(open(sys.argv[1]))
+p = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient"][0]
+ids = {(i.get("system"), i["value"]) for i in p["identifier"]}
+assert ("http://hl7.org/fhir/sid/us-ssn", "999-64-9098") in ids, ids
+assert ("http://hospital.smarthealthit.org", "f1a650a5-737e-4fd7-828e-03c3348b9524") in ids, ids
+PY
+	node "$VALIDATE" "$TMP/kermit.json" >"$TMP/validate.out" 2>&1
+	RC=$?
+	OUT=$(cat "$TMP/validate.out")
+	expect "the re-export of an imported chart validates" 0 ": 0 errors"
+else
+	ok "no ../shared corpus: identifiers from elsewhere not checked"
+fi
+
 finish
