@@ -34,6 +34,7 @@ static const struct command {
 	{"vital", emr_cmd_vital, "vital signs (BP, pulse, temperature, ...)"},
 	{"lab", emr_cmd_lab, "laboratory results (LOINC)"},
 	{"immunization", emr_cmd_immunization, "immunizations (CVX)"},
+	{"procedure", emr_cmd_procedure, "procedures received from other systems (SNOMED CT, CPT): list, retire"},
 	{"visit", emr_cmd_visit, "start visits (with a draft note) and list them"},
 	{"note", emr_cmd_note, "show, edit, sign visit notes; add addenda"},
 	{"template", emr_cmd_template, "note templates (SOAP by default)"},

@@ -373,7 +373,9 @@ int emr_cmd_patient(emr_cli *cli, int argc, char **argv)
 
 static const emr_column problem_cols[] = {
 	{"id", "ID", EMR_COL_INT, false},
-	{"icd10", "ICD-10", EMR_COL_TEXT, false},
+	{"code", "CODE", EMR_COL_TEXT, false},        /* "E11.9", or "SNOMED 44054006" without an ICD-10 code */
+	{"icd10", "ICD-10", EMR_COL_TEXT, true},
+	{"snomed", "SNOMED", EMR_COL_TEXT, true},
 	{"description", "PROBLEM", EMR_COL_TEXT, false},
 	{"onset_date", "ONSET", EMR_COL_TEXT, false},
 	{"status", "STATUS", EMR_COL_TEXT, false},
@@ -447,10 +449,12 @@ static int problem_list(emr_cli *cli, int argc, char **argv)
 	emr_table *t = emr_table_new(problem_cols, EMR_ARRAY_LEN(problem_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		emr_problem *x = &list.items[i];
-		char id[24], code[10];
+		char id[24], icd[10] = "", code[40];
 		snprintf(id, sizeof id, "%lld", (long long)x->id);
-		emr_icd10_display(x->icd10, code, sizeof code);
-		const char *cells[] = {id, *x->icd10 ? code : x->snomed, x->description, x->onset_date, x->status,
+		if (*x->icd10)
+			emr_icd10_display(x->icd10, icd, sizeof icd);
+		emr_problem_code_text(x, code, sizeof code);
+		const char *cells[] = {id, code, icd, x->snomed, x->description, x->onset_date, x->status,
 		                       x->resolved_date, x->retired_reason};
 		emr_table_add(t, cells);
 	}
@@ -620,6 +624,9 @@ static const emr_column med_cols[] = {
 	{"start_date", "START", EMR_COL_TEXT, false},
 	{"stop_date", "STOP", EMR_COL_TEXT, true},
 	{"status", "STATUS", EMR_COL_TEXT, false},
+	{"prescriber", "PRESCRIBER", EMR_COL_TEXT, false},   /* ours, or "Dr Roe (outside)" */
+	{"imported", "IMPORTED", EMR_COL_BOOL, true},
+	{"source_prescriber", "SOURCE PRESCRIBER", EMR_COL_TEXT, true},
 	{"prescription", "RX", EMR_COL_BOOL, true},
 	{"reason", "REASON", EMR_COL_TEXT, true},
 	{"stop_reason", "STOP REASON", EMR_COL_TEXT, true},
@@ -737,8 +744,11 @@ static int med_list(emr_cli *cli, int argc, char **argv)
 		if (x->quantity > 0)
 			fmt_num(qty, sizeof qty, x->quantity);
 		snprintf(refills, sizeof refills, "%d", x->refills);
+		char prescriber[256];
+		emr_medication_prescriber_text(x, prescriber, sizeof prescriber);
 		const char *cells[] = {id, x->drug, x->strength, x->form, x->route, x->sig, qty, x->quantity_unit, refills,
-		                       x->start_date, x->stop_date, x->status, x->is_prescription ? "1" : "0", x->reason,
+		                       x->start_date, x->stop_date, x->status, prescriber, x->imported ? "1" : "0",
+		                       x->source_prescriber, x->is_prescription ? "1" : "0", x->reason,
 		                       x->stop_reason, x->allergy_override};
 		emr_table_add(t, cells);
 	}
@@ -1176,4 +1186,110 @@ int emr_cmd_immunization(emr_cli *cli, int argc, char **argv)
 {
 	static const emr_subcommand subs[] = {{"add", imm_add}, {"list", imm_list}, {"retire", imm_retire}};
 	return emr_cli_dispatch(cli, "immunization", "immunization add|list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
+}
+
+/* ============================================================== procedure */
+
+static const emr_column procedure_cols[] = {
+	{"id", "ID", EMR_COL_INT, false},
+	{"date", "DATE", EMR_COL_TEXT, false},               /* performed, its local date */
+	{"performed_start", "START", EMR_COL_TEXT, true},
+	{"performed_end", "END", EMR_COL_TEXT, true},
+	{"code", "CODE", EMR_COL_TEXT, false},               /* "SNOMED 80146002" */
+	{"code_system", "SYSTEM", EMR_COL_TEXT, true},
+	{"code_value", "CODE VALUE", EMR_COL_TEXT, true},
+	{"description", "PROCEDURE", EMR_COL_TEXT, false},
+	{"status", "STATUS", EMR_COL_TEXT, false},
+	{"source", "SOURCE", EMR_COL_TEXT, false},           /* "imported: FILE", or "recorded here" */
+	{"performer", "PERFORMER", EMR_COL_TEXT, true},
+	{"encounter_id", "VISIT", EMR_COL_INT, true},
+	{"note", "NOTE", EMR_COL_TEXT, true},
+	{"retired_reason", "RETIRED", EMR_COL_TEXT, true},
+};
+
+static int procedure_list(emr_cli *cli, int argc, char **argv)
+{
+	bool json = false, csv = false, all = false;
+	const emr_opt opts[] = {
+		{"all", 'a', EMR_OPT_FLAG, &all, "include those entered in error"},
+		{"json", 0, EMR_OPT_FLAG, &json, "JSON output"},
+		{"csv", 0, EMR_OPT_FLAG, &csv, "CSV output"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	EMR_CLI_PARSE(cli, "procedure", "procedure list PATIENT [--all] [--json|--csv]\n\nProcedures done to the"
+	      " patient, newest first, as received from other systems (emr import fhir).", opts, argc, argv, pos, 1, &npos);
+	emr_format fmt;
+	if (npos != 1)
+		return emr_cli_usage(cli, "procedure", "list needs a PATIENT");
+	if (emr_cli_format(cli, "procedure", json, csv, true, &fmt))
+		return EMR_EXIT_USAGE;
+	emr_patient p;
+	int rc = emr_cli_open_patient(cli, pos[0], &p);
+	if (rc)
+		return rc;
+	emr_procedures list = {0};
+	if (emr_procedure_list(cli->db, p.id, all ? EMR_ALL : EMR_CURRENT, &list) != 0) {
+		emr_list_free(&list);
+		return emr_cli_fail(cli);
+	}
+	emr_table *t = emr_table_new(procedure_cols, EMR_ARRAY_LEN(procedure_cols));
+	for (size_t i = 0; i < list.n; i++) {
+		emr_procedure *x = &list.items[i];
+		char id[24], enc[24] = "", date[EMR_DATE_LEN] = "", code[96], source[300];
+		snprintf(id, sizeof id, "%lld", (long long)x->id);
+		if (x->encounter_id)
+			snprintf(enc, sizeof enc, "%lld", (long long)x->encounter_id);
+		time_t when;
+		struct tm tm;
+		if (*x->performed_start && emr_instant_parse(x->performed_start, &when) && localtime_r(&when, &tm))
+			strftime(date, sizeof date, "%Y-%m-%d", &tm);
+		emr_procedure_code_text(x, code, sizeof code);
+		if (x->imported)
+			snprintf(source, sizeof source, "imported: %s", x->source_file);
+		else
+			snprintf(source, sizeof source, "recorded here");
+		const char *cells[] = {id, date, x->performed_start, x->performed_end, code, x->code_system, x->code,
+		                       x->description, x->status, source, x->performer, enc, x->note, x->retired_reason};
+		emr_table_add(t, cells);
+	}
+	emr_table_print(t, fmt, cli->out);
+	emr_table_free(t);
+	emr_list_free(&list);
+	return EMR_EXIT_OK;
+}
+
+static int procedure_retire(emr_cli *cli, int argc, char **argv)
+{
+	const char *reason = NULL;
+	const emr_opt opts[] = {
+		{"reason", 'r', EMR_OPT_STRING, &reason, "TEXT  why it was entered in error (required)"},
+		{0},
+	};
+	const char *pos[1];
+	int npos;
+	EMR_CLI_PARSE(cli, "procedure", "procedure retire ID --reason TEXT", opts, argc, argv, pos, 1, &npos);
+	if (npos != 1)
+		return emr_cli_usage(cli, "procedure", "retire needs the procedure's ID");
+	if (!reason)
+		return emr_cli_usage(cli, "procedure", "retire needs --reason");
+	int rc = emr_cli_open_db(cli, true);
+	if (rc)
+		return rc;
+	int64_t id;
+	if (!emr_cli_parse_id(pos[0], &id)) {
+		emr_cli_error(cli, "procedure: id \"%s\": not a record id", pos[0]);
+		return EMR_EXIT_FAIL;
+	}
+	if (emr_procedure_retire(cli->db, id, reason) != 0)
+		return emr_cli_fail(cli);
+	fprintf(cli->out, "procedure %lld marked entered-in-error\n", (long long)id);
+	return EMR_EXIT_OK;
+}
+
+int emr_cmd_procedure(emr_cli *cli, int argc, char **argv)
+{
+	static const emr_subcommand subs[] = {{"list", procedure_list}, {"retire", procedure_retire}};
+	return emr_cli_dispatch(cli, "procedure", "procedure list|retire ...", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }

@@ -288,7 +288,7 @@ static const emr_column visit_cols[] = {
 	{"note_id", "NOTE", EMR_COL_INT, false},
 	{"status", "STATUS", EMR_COL_TEXT, false},
 	{"signer", "SIGNER", EMR_COL_TEXT, false},
-	{"provider", "PROVIDER", EMR_COL_TEXT, true},
+	{"provider", "PROVIDER", EMR_COL_TEXT, false},   /* ours, or "Dr Roe (outside)" for an imported visit */
 	{"visit_status", "VISIT", EMR_COL_TEXT, true},
 };
 
@@ -388,8 +388,11 @@ static int visit_list(emr_cli *cli, int argc, char **argv)
 		if (e->note_id)
 			snprintf(note, sizeof note, "%lld", (long long)e->note_id);
 		local_date(e->start_at, date);
+		char signer[256], provider[256];
+		emr_encounter_signer_text(e, signer, sizeof signer);
+		emr_encounter_provider_text(e, provider, sizeof provider);
 		const char *cells[] = {id, date, e->start_at, e->type, e->reason, note,
-		                       *e->note_status ? e->note_status : "no note", e->signer, e->provider, e->status};
+		                       *e->note_status ? e->note_status : "no note", signer, provider, e->status};
 		emr_table_add(t, cells);
 	}
 	emr_table_print(t, fmt, cli->out);
@@ -459,8 +462,14 @@ static int note_show(emr_cli *cli, int argc, char **argv)
 		return emr_cli_fail(cli);
 	}
 	char author[256], signer[256], patient[360], who[300], date[EMR_DATE_LEN];
-	user_name(cli->db, n.author_id, author, sizeof author);
-	user_name(cli->db, n.signed_by, signer, sizeof signer);
+	char local[256], importer[256] = "", provider[256];
+	user_name(cli->db, n.author_id, local, sizeof local);
+	emr_note_author_text(&n, local, author, sizeof author);
+	user_name(cli->db, n.signed_by, local, sizeof local);
+	emr_note_signer_text(&n, local, signer, sizeof signer);
+	if (n.imported)
+		user_name(cli->db, n.imported_by, importer, sizeof importer);
+	emr_encounter_provider_text(&e, provider, sizeof provider);
 	emr_patient_display_name(&p, who, sizeof who);
 	snprintf(patient, sizeof patient, "%s (%s)", who, p.mrn);
 	local_date(e.start_at, date);
@@ -478,6 +487,13 @@ static int note_show(emr_cli *cli, int argc, char **argv)
 		json_object_set_new(o, "author", json_string(author));
 		json_object_set_new(o, "signed_by", *signer ? json_string(signer) : json_null());
 		json_object_set_new(o, "signed_at", *n.signed_at ? json_string(n.signed_at) : json_null());
+		/* Imported: who wrote it as the source named them, and who
+		 * brought it in (never its author or signer). */
+		json_object_set_new(o, "imported", json_boolean(n.imported));
+		json_object_set_new(o, "source_author", n.imported && *n.source_author ? json_string(n.source_author) : json_null());
+		json_object_set_new(o, "imported_by", n.imported && *importer ? json_string(importer) : json_null());
+		json_object_set_new(o, "imported_at", n.imported && *n.imported_at ? json_string(n.imported_at) : json_null());
+		json_object_set_new(o, "visit_provider", json_string(provider));
 		json_object_set_new(o, "created_at", json_string(n.created_at));
 		json_object_set_new(o, "updated_at", json_string(n.updated_at));
 		json_object_set_new(o, "version", json_integer(n.version));
@@ -487,7 +503,12 @@ static int note_show(emr_cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < add.n; i++) {
 			json_t *a = json_object();
 			json_object_set_new(a, "id", json_integer(add.items[i].id));
-			json_object_set_new(a, "author", json_string(add.items[i].author));
+			char aauthor[300];
+			emr_addendum_author_text(&add.items[i], aauthor, sizeof aauthor);
+			json_object_set_new(a, "author", json_string(aauthor));
+			json_object_set_new(a, "imported", json_boolean(add.items[i].imported));
+			json_object_set_new(a, "source_author", add.items[i].imported && *add.items[i].source_author ?
+			                    json_string(add.items[i].source_author) : json_null());
 			json_object_set_new(a, "created_at", json_string(add.items[i].created_at));
 			json_t *ab = json_string(add.items[i].body);
 			json_object_set_new(a, "body", ab ? ab : json_string("(not valid UTF-8)"));
@@ -506,6 +527,10 @@ static int note_show(emr_cli *cli, int argc, char **argv)
 			fputs(": ", f);
 			emr_fput_clean(f, e.reason, false);
 		}
+		if (*e.source_provider && !e.provider_id) {
+			fputs("\nprovider ", f);
+			emr_fput_clean(f, provider, false);
+		}
 		fputs("\nauthor   ", f);
 		emr_fput_clean(f, author, false);
 		fprintf(f, ", %s\n", n.created_at);
@@ -514,11 +539,17 @@ static int note_show(emr_cli *cli, int argc, char **argv)
 			emr_fput_clean(f, signer, false);
 			fprintf(f, ", %s\n", n.signed_at);
 		}
+		if (n.imported) {
+			fputs("imported by ", f);
+			emr_fput_clean(f, *importer ? importer : "an unknown user", false);
+			fprintf(f, "%s%s (not its author or signer)\n", *n.imported_at ? ", " : "", n.imported_at);
+		}
 		fputc('\n', f);
 		print_body(f, n.body);
 		for (size_t i = 0; i < add.n; i++) {
+			char aauthor[300];
 			fprintf(f, "\n--- addendum %lld by ", (long long)add.items[i].id);
-			emr_fput_clean(f, add.items[i].author, false);
+			emr_fput_clean(f, emr_addendum_author_text(&add.items[i], aauthor, sizeof aauthor), false);
 			fprintf(f, ", %s\n\n", add.items[i].created_at);
 			print_body(f, add.items[i].body);
 		}

@@ -598,7 +598,10 @@ int emr_allergy_update(emr_db *db, emr_allergy *a)
 #define MED_COLS "id, patient_id, ifnull(encounter_id, 0), ifnull(prescriber_id, 0), drug, ifnull(rxnorm, ''), strength," \
 	" form, route, sig, ifnull(quantity, 0), quantity_unit, refills, ifnull(start_date, ''), ifnull(stop_date, '')," \
 	" is_prescription, status, reason, ifnull(stop_reason, ''), ifnull(allergy_override, ''), created_at," \
-	" ifnull(retired_reason, ''), version"
+	" ifnull(retired_reason, ''), version," \
+	" ifnull((SELECT display_name FROM users u WHERE u.id = medications.prescriber_id), ''), source_prescriber," \
+	" source_prescriber <> '' OR EXISTS (SELECT 1 FROM fhir_received r" \
+	" WHERE r.mapped_table = 'medications' AND r.mapped_id = medications.id)"
 
 static void med_from_row(sqlite3_stmt *st, emr_medication *m)
 {
@@ -625,6 +628,9 @@ static void med_from_row(sqlite3_stmt *st, emr_medication *m)
 	emr_col_copy(st, 20, m->created_at, sizeof m->created_at);
 	emr_col_copy(st, 21, m->retired_reason, sizeof m->retired_reason);
 	m->version = sqlite3_column_int64(st, 22);
+	emr_col_copy(st, 23, m->prescriber, sizeof m->prescriber);
+	emr_col_copy(st, 24, m->source_prescriber, sizeof m->source_prescriber);
+	m->imported = sqlite3_column_int(st, 25) != 0;
 }
 
 static int validate_medication(emr_db *db, emr_medication *m)
@@ -1509,4 +1515,126 @@ int emr_record_retire(emr_db *db, emr_record_kind kind, int64_t id, const char *
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, id);
 	return finish_write(db, st, "retiring the record", "retire", retire_info[kind].table, &id, patient_id, reason);
+}
+
+/* ------------------------------------------------ imported attribution */
+
+const char *emr_medication_prescriber_text(const emr_medication *m, char *buf, size_t size)
+{
+	if (*m->source_prescriber && !m->prescriber_id)
+		snprintf(buf, size, "%s (outside)", m->source_prescriber);
+	else if (m->imported && !m->prescriber_id)
+		snprintf(buf, size, "%s", m->is_prescription ? "not named (outside)" : "");
+	else
+		snprintf(buf, size, "%s", m->prescriber);
+	return buf;
+}
+
+const char *emr_problem_code_text(const emr_problem *p, char *buf, size_t size)
+{
+	if (*p->icd10)
+		emr_icd10_display(p->icd10, buf, size);
+	else if (*p->snomed)
+		snprintf(buf, size, "SNOMED %s", p->snomed);
+	else if (size)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------ procedures */
+
+const char *emr_procedure_code_text(const emr_procedure *p, char *buf, size_t size)
+{
+	if (strcmp(p->code, "-") == 0)
+		snprintf(buf, size, "%s", strcmp(p->code_system, "other") == 0 ? "" : p->code_system);
+	else if (strcmp(p->code_system, "other") == 0)
+		snprintf(buf, size, "%s", p->code);
+	else
+		snprintf(buf, size, "%s %s", p->code_system, p->code);
+	return buf;
+}
+
+int emr_procedure_list(emr_db *db, int64_t patient_id, emr_which which, emr_procedures *out)
+{
+	if (emr_permit(db, EMR_PERM_CLINICAL_READ, "procedure-list") != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"SELECT p.id, p.patient_id, ifnull(p.encounter_id, 0), p.code_system, p.code, p.description,"
+		" ifnull(p.performed_start, ''), ifnull(p.performed_end, ''), p.status, p.performer, p.note, p.created_at,"
+		" ifnull(p.retired_reason, ''),"
+		" (SELECT r.source_file FROM fhir_received r WHERE r.mapped_table = 'procedures'"
+		" AND r.mapped_id = p.id ORDER BY r.id LIMIT 1)"
+		" FROM procedures p WHERE p.patient_id = ?1 AND (?2 OR p.status <> 'entered-in-error')"
+		" ORDER BY p.performed_start IS NULL, p.performed_start DESC, p.id DESC");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	sqlite3_bind_int(st, 2, which == EMR_ALL);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		emr_procedure *p = emr_list_push(out);
+		p->id = sqlite3_column_int64(st, 0);
+		p->patient_id = sqlite3_column_int64(st, 1);
+		p->encounter_id = sqlite3_column_int64(st, 2);
+		emr_col_copy(st, 3, p->code_system, sizeof p->code_system);
+		emr_col_copy(st, 4, p->code, sizeof p->code);
+		emr_col_copy(st, 5, p->description, sizeof p->description);
+		emr_col_copy(st, 6, p->performed_start, sizeof p->performed_start);
+		emr_col_copy(st, 7, p->performed_end, sizeof p->performed_end);
+		emr_col_copy(st, 8, p->status, sizeof p->status);
+		emr_col_copy(st, 9, p->performer, sizeof p->performer);
+		emr_col_copy(st, 10, p->note, sizeof p->note);
+		emr_col_copy(st, 11, p->created_at, sizeof p->created_at);
+		emr_col_copy(st, 12, p->retired_reason, sizeof p->retired_reason);
+		/* NULL: no fhir_received row (a procedure made another way). */
+		p->imported = sqlite3_column_type(st, 13) != SQLITE_NULL;
+		emr_col_copy(st, 13, p->source_file, sizeof p->source_file);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading procedures");
+}
+
+int emr_procedure_retire(emr_db *db, int64_t id, const char *reason)
+{
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "procedure-retire") != 0)
+		return -1;
+	if (!reason || !*reason) {
+		emr_db_set_error(db, "reason: say why the procedure was entered in error");
+		return -1;
+	}
+	if (check_text(db, "reason", reason, 500, true))
+		return -1;
+	sqlite3_stmt *get = emr_db_stmt(db, "SELECT patient_id, status FROM procedures WHERE id = ?1");
+	if (!get)
+		return -1;
+	sqlite3_bind_int64(get, 1, id);
+	if (sqlite3_step(get) != SQLITE_ROW) {
+		sqlite3_reset(get);
+		emr_db_set_error(db, "no procedure with id %lld", (long long)id);
+		return -1;
+	}
+	int64_t patient_id = sqlite3_column_int64(get, 0);
+	bool already = strcmp(emr_col_text(get, 1), "entered-in-error") == 0;
+	sqlite3_reset(get);
+	if (already) {
+		emr_db_set_error(db, "procedure %lld is already marked entered-in-error", (long long)id);
+		return -1;
+	}
+	char now[EMR_INSTANT_LEN];
+	emr_now_instant(now);
+	if (emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db,
+		"UPDATE procedures SET status = 'entered-in-error', retired_at = ?1, retired_by = ?2, retired_reason = ?3"
+		" WHERE id = ?4");
+	if (!st) {
+		emr_tx_rollback(db);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	if (emr_db_actor_id(db))
+		sqlite3_bind_int64(st, 2, emr_db_actor_id(db));
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, id);
+	return finish_write(db, st, "retiring the procedure", "retire", "procedures", &id, patient_id, reason);
 }

@@ -1033,7 +1033,9 @@ int emr_addendum_list(emr_db *db, int64_t note_id, emr_addenda *out)
 		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT a.id, a.note_id, a.author_id, ifnull(u.display_name, ''), ifnull(u.credentials, ''), a.body,"
-		" a.created_at FROM note_addenda a LEFT JOIN users u ON u.id = a.author_id"
+		" a.created_at, a.source_author, a.source_author <> '' OR EXISTS (SELECT 1 FROM fhir_received r"
+		" WHERE r.mapped_table = 'note_addenda' AND r.mapped_id = a.id)"
+		" FROM note_addenda a LEFT JOIN users u ON u.id = a.author_id"
 		" WHERE a.note_id = ?1 ORDER BY a.created_at, a.id");
 	if (!st)
 		return -1;
@@ -1056,6 +1058,8 @@ int emr_addendum_list(emr_db *db, int64_t note_id, emr_addenda *out)
 			emr_col_copy(st, 3, a->author, sizeof a->author);
 		a->body = emr_xstrdup(emr_col_text(st, 5));
 		emr_col_copy(st, 6, a->created_at, sizeof a->created_at);
+		emr_col_copy(st, 7, a->source_author, sizeof a->source_author);
+		a->imported = sqlite3_column_int(st, 8) != 0;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the addenda");
@@ -1556,4 +1560,13 @@ int emr_note_search(emr_db *db, const char *query, int64_t patient_id, int limit
 	if (rc != 0)
 		return -1;
 	return emr_audit(db, "search", "notes", 0, patient_id, query);
+}
+
+const char *emr_addendum_author_text(const emr_addendum *a, char *buf, size_t size)
+{
+	if (!a->imported)
+		snprintf(buf, size, "%s", a->author);
+	else
+		snprintf(buf, size, "%s" EMR_IMPORTED_FROM, *a->source_author ? a->source_author : "author not named");
+	return buf;
 }

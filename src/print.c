@@ -563,7 +563,15 @@ static void md_medication(emr_sb *sb, const emr_medication *m, bool plain)
 		emr_sb_append(sb, ": ");
 		md_text(sb, m->sig);
 	}
-	if (!plain && m->is_prescription) {
+	if (m->imported && !m->prescriber_id) {
+		/* Someone else's prescription: never presented as ours. */
+		emr_sb_append(sb, " (prescribed elsewhere");
+		if (*m->source_prescriber) {
+			emr_sb_append(sb, " by ");
+			md_text(sb, m->source_prescriber);
+		}
+		emr_sb_append(sb, ")");
+	} else if (!plain && m->is_prescription) {
 		char q[32];
 		num_text(m->quantity, q, sizeof q);
 		emr_sb_append(sb, " (prescribed");
@@ -599,12 +607,31 @@ static int add_note(emr_db *db, printout *p, const emr_note *n, bool heading)
 	char who[256], when[40];
 	if (heading)
 		emr_sb_append(&sb, "## Note\n\n");
-	user_line(db, n->author_id, who, sizeof who);
+	char local[256], signer[256];
+	user_line(db, n->author_id, local, sizeof local);
+	/* An imported note names its author as the source did; the user who
+	 * imported it is named as that, never as author or signer. */
+	emr_note_author_text(n, local, who, sizeof who);
 	md_field(&sb, "Written by", who);
 	emr_sb_append(&sb, "\\\n");
-	if (strcmp(n->status, "signed") == 0) {
-		char signer[256];
-		user_line(db, n->signed_by, signer, sizeof signer);
+	if (n->imported) {
+		char importer[256] = "";
+		user_line(db, n->imported_by, importer, sizeof importer);
+		local_time(*n->imported_at ? n->imported_at : n->created_at, when, sizeof when);
+		emr_sb_append(&sb, "**Imported by:** ");
+		md_text(&sb, *importer ? importer : "unknown");
+		emr_sb_append(&sb, " on ");
+		md_text(&sb, when);
+		emr_sb_append(&sb, " (not its author or signer)\\\n");
+	}
+	user_line(db, n->signed_by, local, sizeof local);
+	emr_note_signer_text(n, local, signer, sizeof signer);
+	if (strcmp(n->status, "signed") == 0 && strcmp(signer, EMR_SIGNED_AT_SOURCE) == 0) {
+		local_time(n->signed_at, when, sizeof when);
+		emr_sb_append(&sb, "**Signed:** at the source, on ");
+		md_text(&sb, when);
+		emr_sb_append(&sb, "\n\n");
+	} else if (strcmp(n->status, "signed") == 0) {
 		local_time(n->signed_at, when, sizeof when);
 		emr_sb_append(&sb, "**Signed by:** ");
 		md_text(&sb, signer);
@@ -633,9 +660,9 @@ static int add_note(emr_db *db, printout *p, const emr_note *n, bool heading)
 		emr_sb_append(&h, "---\n\n### Addendum, ");
 		md_text(&h, when);
 		emr_sb_append(&h, "\n\n");
-		char author[256];
-		if (*a->author)
-			snprintf(author, sizeof author, "%s", a->author);
+		char author[300];
+		if (*a->author || a->imported)
+			emr_addendum_author_text(a, author, sizeof author);
 		else
 			user_line(db, a->author_id, author, sizeof author);
 		md_field(&h, "By", author);
@@ -658,9 +685,11 @@ static void md_visit_line(emr_sb *sb, const emr_encounter *e)
 		emr_sb_append(sb, "\\\n");
 		md_field(sb, "Reason", e->reason);
 	}
-	if (*e->provider) {
+	char provider[256];
+	emr_encounter_provider_text(e, provider, sizeof provider);
+	if (*provider) {
 		emr_sb_append(sb, "\\\n");
-		md_field(sb, "Provider", e->provider);
+		md_field(sb, "Provider", provider);
 	}
 	emr_sb_append(sb, "\n\n");
 }
@@ -821,6 +850,36 @@ static int build_summary(emr_db *db, int64_t id, printout *p)
 	for (size_t i = 0; i < c.meds.n; i++)
 		md_medication(&sb, &c.meds.items[i], true);
 
+	emr_procedures procs = {0};
+	if (emr_procedure_list(db, id, EMR_CURRENT, &procs) != 0) {
+		emr_sb_free(&sb);
+		emr_chart_free(&c);
+		return -1;
+	}
+	if (procs.n) {
+		emr_sb_append(&sb, "\n## Procedures you have had\n\n");
+		for (size_t i = 0; i < procs.n; i++) {
+			const emr_procedure *pc = &procs.items[i];
+			char day[EMR_DATE_LEN] = "";
+			local_day(pc->performed_start, day);
+			emr_sb_append(&sb, "- ");
+			md_text(&sb, pc->description);
+			if (*day) {
+				emr_sb_append(&sb, ", ");
+				md_text(&sb, day);
+			}
+			if (strcmp(pc->status, "completed") != 0) {
+				emr_sb_append(&sb, " (");
+				md_text(&sb, pc->status);
+				emr_sb_append(&sb, ")");
+			}
+			if (pc->imported)
+				emr_sb_append(&sb, " (recorded elsewhere)");
+			emr_sb_append(&sb, "\n");
+		}
+	}
+	emr_list_free(&procs);
+
 	emr_sb_append(&sb, "\n## Allergies\n\n");
 	bool any = false, nkda = false;
 	for (size_t i = 0; i < c.allergies.n; i++) {
@@ -879,6 +938,17 @@ static int build_rx(emr_db *db, int64_t id, printout *p)
 	emr_medication m;
 	if (emr_medication_get(db, id, &m) != 0)
 		return -1;
+	if (m.imported || *m.source_prescriber) {
+		/* A prescription carries our prescriber's signature: one written
+		 * elsewhere is never printed as ours (nor as a copy that could be
+		 * taken to a pharmacy). */
+		char who[256];
+		emr_medication_prescriber_text(&m, who, sizeof who);
+		emr_db_set_error(db, "medication %lld (%s) was imported: it was prescribed elsewhere%s%s, not here, and a"
+		                 " prescription needs our prescriber's signature; prescribe it here (emr med add --rx) to print"
+		                 " one, or print the summary", (long long)id, m.drug, *who ? " by " : "", who);
+		return -1;
+	}
 	if (!m.is_prescription) {
 		emr_db_set_error(db, "medication %lld (%s) was recorded as taken, not prescribed here: there is no"
 		                 " prescription to print", (long long)id, m.drug);

@@ -101,6 +101,10 @@ typedef struct chart_view {
 	emr_observations all_labs;
 	emr_immunizations all_imms;
 
+	/* Procedures (received from other systems), shown with their visit
+	 * in the Visits pane; read with the chart. */
+	emr_procedures procedures;
+
 	/* Derived from the chart once per load, so drawing only reads. */
 	char allergy_summary[1024];
 	int allergy_state;             /* ALLERGY_LISTED, _NKDA, _UNKNOWN */
@@ -451,6 +455,7 @@ static void chart_reload(tui_app *app, chart_view *cv)
 		keep[p] = pane_row_id(cv, p, cv->sel[p]);
 	emr_chart_free(&cv->chart);
 	free_history(cv);
+	emr_list_free(&cv->procedures);
 	if (emr_chart_load(app->db, cv->patient_id, &cv->chart) != 0) {
 		cv->loaded = false;
 		snprintf(cv->error, sizeof cv->error, "%s", emr_db_error(app->db));
@@ -464,6 +469,10 @@ static void chart_reload(tui_app *app, chart_view *cv)
 		cv->history = false;
 	derive(app, cv);
 	load_billing(app, cv);
+	if (!cv->chart.restricted && emr_procedure_list(app->db, cv->patient_id, EMR_CURRENT, &cv->procedures) != 0) {
+		tui_error(app, "Reading the procedures: %s", emr_db_error(app->db));
+		emr_list_free(&cv->procedures);
+	}
 
 	/* The status line names the patient whose chart is open. */
 	const emr_patient *pt = &cv->chart.patient;
@@ -916,13 +925,13 @@ static int act_retire(tui_app *app, tui_view *v)
 	int i = selected_row(app, cv);
 	if (i < 0)
 		return TUI_REDRAW;
-	char what[700], code[16];
+	char what[700], code[40];
 	int flags = TUI_REDRAW;
 	const char *status = "";
 	switch (cv->focus) {
 	case P_PROBLEMS: {
 		const emr_problem *pr = &problems_of(cv)->items[i];
-		emr_icd10_display(pr->icd10, code, sizeof code);
+		emr_problem_code_text(pr, code, sizeof code);
 		snprintf(what, sizeof what, "problem %s %s", code, pr->description);
 		status = pr->status;
 		if (!refuse_retired(app, status))
@@ -1384,8 +1393,8 @@ static void pane_title_text(const chart_view *cv, int p, int top, int rows, char
 static void draw_problem(line *ln, const chart_view *cv, int i, int code_w, int right_w)
 {
 	const emr_problem *pr = &problems_of(cv)->items[i];
-	char code[16], onset[EMR_DATE_LEN] = "";
-	emr_icd10_display(pr->icd10, code, sizeof code);
+	char code[40], onset[EMR_DATE_LEN] = "";
+	emr_problem_code_text(pr, code, sizeof code);   /* "E11.9", or "SNOMED 44054006" */
 	const char *tag = past_tag(P_PROBLEMS, pr->status);
 	int dim = *tag ? TUI_PAIR_DIM : 0;
 	/* Narrow: the onset year is enough to place a problem in time, and
@@ -1396,6 +1405,19 @@ static void draw_problem(line *ln, const chart_view *cv, int i, int code_w, int 
 	line_field(ln, ln->w - ln->col - right_w - 1, pr->description, dim, false);
 	line_gap(ln);
 	line_field(ln, right_w, *tag ? tag : onset, TUI_PAIR_DIM, true);
+}
+
+/* The directions as the pane shows them: an imported medication's say
+ * first that it was prescribed elsewhere, and by whom. */
+static void med_sig_text(const emr_medication *m, char *buf, size_t n)
+{
+	if (m->imported && !m->prescriber_id) {
+		char who[256];
+		emr_medication_prescriber_text(m, who, sizeof who);
+		snprintf(buf, n, "%s%s%s", *who ? who : "outside", *m->sig ? ": " : "", m->sig);
+	} else {
+		snprintf(buf, n, "%s", m->sig);
+	}
 }
 
 /* Two lines: the medication, then its directions indented. */
@@ -1417,7 +1439,9 @@ static void draw_med_two_line(const tui_app *app, const chart_view *cv, prect r,
 	line_end(&ln);
 	line_begin(&ln, app, y + 1, r.x, r.w, selected);
 	line_field(&ln, 2, "", 0, false);
-	line_field(&ln, REST, *m->sig ? m->sig : "(no directions recorded)", TUI_PAIR_DIM, false);
+	char sig[EMR_TEXT_MAX + 300];
+	med_sig_text(m, sig, sizeof sig);
+	line_field(&ln, REST, *sig ? sig : "(no directions recorded)", TUI_PAIR_DIM, false);
 	line_end(&ln);
 }
 
@@ -1432,7 +1456,9 @@ static void draw_med(line *ln, const chart_view *cv, int i, int name_w)
 	int tag_w = *tag ? 9 : 0;
 	line_field(ln, name_w, name, dim, false);
 	line_gap(ln);
-	line_field(ln, ln->w - ln->col - tag_w, m->sig, TUI_PAIR_DIM, false);
+	char sig[EMR_TEXT_MAX + 300];
+	med_sig_text(m, sig, sizeof sig);
+	line_field(ln, ln->w - ln->col - tag_w, sig, TUI_PAIR_DIM, false);
 	if (tag_w)
 		line_field(ln, tag_w, tag, TUI_PAIR_DIM, true);
 }
@@ -1611,10 +1637,19 @@ static void name_initials(const char *name, char *buf, size_t n)
 static void draw_visit(line *ln, const chart_view *cv, int i)
 {
 	const emr_encounter *e = &cv->chart.visits.items[i];
-	char date[EMR_DATE_LEN], reason[EMR_TEXT_MAX + 24];
+	char date[EMR_DATE_LEN], reason[EMR_TEXT_MAX + 24 + 600];
 	local_date(e->start_at, date);
 	bool past = strcmp(e->status, "cancelled") == 0 || strcmp(e->status, "entered-in-error") == 0;
 	snprintf(reason, sizeof reason, "%s%s%s%s", past ? "(" : "", past ? e->status : "", past ? ") " : "", e->reason);
+	/* The procedures done at the visit (imported ones), after its reason. */
+	size_t nproc = 0;
+	for (size_t k = 0; k < cv->procedures.n; k++) {
+		const emr_procedure *pc = &cv->procedures.items[k];
+		if (pc->encounter_id != e->id)
+			continue;
+		size_t len = strlen(reason);
+		snprintf(reason + len, sizeof reason - len, "%s%s", nproc++ ? ", " : "; procedure: ", pc->description);
+	}
 	bool wide = ln->w >= 60;
 	int dim = past ? TUI_PAIR_DIM : 0;
 	line_field(ln, 10, date, TUI_PAIR_DIM, false);
@@ -1632,11 +1667,19 @@ static void draw_visit(line *ln, const chart_view *cv, int i)
 	int role = strcmp(note, "draft") == 0 ? TUI_PAIR_WARN : strcmp(note, "signed") == 0 ? TUI_PAIR_OK : TUI_PAIR_DIM;
 	line_field(ln, 6, note, role, false);
 	if (signer_w) {
-		char initials[16] = "";
+		/* An imported note was signed where it was written, not by the
+		 * user who imported it (the signer on its row). */
+		char initials[16] = "", signer[256];
+		emr_encounter_signer_text(e, signer, sizeof signer);
+		bool at_source = strcmp(signer, EMR_SIGNED_AT_SOURCE) == 0;
 		if (signer_w < 6)
 			name_initials(e->signer, initials, sizeof initials);
+		/* After the note's status: "signed at source", or "signed src". */
+		if (at_source)
+			emr_strlcpy(signer_w < 9 ? initials : signer, signer_w < 9 ? "src" : "at source", 16);
+		bool short_form = signer_w < 6 || (at_source && signer_w < 9);
 		line_gap(ln);
-		line_field(ln, signer_w, signer_w < 6 ? initials : e->signer, TUI_PAIR_DIM, false);
+		line_field(ln, signer_w, short_form ? initials : signer, TUI_PAIR_DIM, false);
 	}
 }
 
@@ -1725,7 +1768,7 @@ static int column_width(const chart_view *cv, int p, int pane_w)
 	for (int i = 0; i < n; i++) {
 		char buf[400];
 		if (p == P_PROBLEMS) {
-			emr_icd10_display(problems_of(cv)->items[i].icd10, buf, sizeof buf);
+			emr_problem_code_text(&problems_of(cv)->items[i], buf, sizeof buf);
 		} else if (p == P_MEDS) {
 			const emr_medication *m = &meds_of(cv)->items[i];
 			snprintf(buf, sizeof buf, "%s %s", m->drug, m->strength);
@@ -1897,6 +1940,7 @@ static void chart_destroy(tui_view *v)
 {
 	chart_view *cv = as_chart(v);
 	emr_chart_free(&cv->chart);
+	emr_list_free(&cv->procedures);
 	free_history(cv);
 	free_billing(cv);
 	free(cv);

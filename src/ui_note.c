@@ -103,7 +103,8 @@ typedef struct note_view {
 	emr_encounter enc;
 	bool has_enc;
 	char patient[400];             /* "Garcia, Maria (Mari)  E000001" */
-	char author[201], signer[201];
+	char author[300], signer[300];  /* an imported note's: as emr_note_author_text/_signer_text */
+	char importer[201];            /* an imported note's importing user */
 	emr_addenda addenda;
 	char *recovered;               /* unsaved text found on opening: the next addendum */
 	char recovered_key[48];        /* its draft, removed once it is stored */
@@ -260,7 +261,9 @@ static void ensure_layout(tui_app *app, note_view *nv, int width)
 		const emr_addendum *a = &nv->addenda.items[i];
 		char when[32], label[400];
 		local_time(a->created_at, true, when, sizeof when);
-		fmt(label, sizeof label, "Addendum %zu by %s, %s", i + 1, *a->author ? a->author : "?", when);
+		char by[300];
+		emr_addendum_author_text(a, by, sizeof by);
+		fmt(label, sizeof label, "Addendum %zu by %s, %s", i + 1, *by ? by : "?", when);
 		add_row(nv, NULL, "", &cap);
 		add_row(nv, NULL, label, &cap);
 		emr_md_render_terminal(a->body ? a->body : "", width, &nv->adocs[i]);
@@ -336,6 +339,17 @@ static bool note_load(tui_app *app, note_view *nv)
 		emr_strlcpy(nv->author, u.display_name, sizeof nv->author);
 	if (nv->note.signed_by && emr_user_get(app->db, nv->note.signed_by, &u) == 0)
 		emr_strlcpy(nv->signer, u.display_name, sizeof nv->signer);
+	nv->importer[0] = '\0';
+	if (nv->note.imported) {
+		/* Written and signed elsewhere: the users on the row imported it. */
+		char local[300];
+		emr_strlcpy(local, nv->author, sizeof local);
+		if (nv->note.imported_by && emr_user_get(app->db, nv->note.imported_by, &u) == 0)
+			emr_strlcpy(nv->importer, u.display_name, sizeof nv->importer);
+		emr_note_author_text(&nv->note, local, nv->author, sizeof nv->author);
+		emr_strlcpy(local, nv->signer, sizeof local);
+		emr_note_signer_text(&nv->note, local, nv->signer, sizeof nv->signer);
+	}
 	if (emr_addendum_list(app->db, nv->note_id, &nv->addenda) != 0)
 		tui_error(app, "Could not read the addenda: %s", emr_db_error(app->db));
 	nv->loaded = true;
@@ -789,7 +803,10 @@ static int act_sign(tui_app *app, tui_view *v)
 	if (!note_load(app, nv))
 		return TUI_REDRAW;
 	if (is_signed(nv)) {
-		tui_message(app, "Already signed by %s", *nv->signer ? nv->signer : "?");
+		if (strcmp(nv->signer, EMR_SIGNED_AT_SOURCE) == 0)
+			tui_message(app, "Already signed, at the source it was imported from");
+		else
+			tui_message(app, "Already signed by %s", *nv->signer ? nv->signer : "?");
 		return TUI_REDRAW;
 	}
 	if (!is_draft(nv)) {
@@ -1040,7 +1057,11 @@ static void draw_header(const tui_app *app, const note_view *nv, int y, int x, i
 	char line[800], date[EMR_DATE_LEN] = "";
 	if (nv->has_enc) {
 		local_time(nv->enc.start_at, false, date, sizeof date);
-		fmt(line, sizeof line, "Visit %s  %s  %s", date, nv->enc.type, *nv->enc.reason ? nv->enc.reason : "(no reason given)");
+		char provider[256] = "";
+		if (*nv->enc.source_provider && !nv->enc.provider_id)
+			emr_encounter_provider_text(&nv->enc, provider, sizeof provider);
+		fmt(line, sizeof line, "Visit %s  %s  %s%s%s", date, nv->enc.type,
+		    *nv->enc.reason ? nv->enc.reason : "(no reason given)", *provider ? "  " : "", provider);
 	} else {
 		fmt(line, sizeof line, "Visit not found");
 	}
@@ -1049,7 +1070,13 @@ static void draw_header(const tui_app *app, const note_view *nv, int y, int x, i
 
 	char when[32], created[32];
 	local_time(nv->note.created_at, true, created, sizeof created);
-	if (is_signed(nv)) {
+	if (nv->note.imported && is_signed(nv) && strcmp(nv->signer, EMR_SIGNED_AT_SOURCE) == 0) {
+		local_time(nv->note.signed_at, true, when, sizeof when);
+		fmt(line, sizeof line, "Written by %s; signed at source on %s; imported by %s", nv->author, when,
+		    *nv->importer ? nv->importer : "?");
+	} else if (nv->note.imported && !is_signed(nv) && !is_draft(nv)) {
+		fmt(line, sizeof line, "Written by %s; imported by %s", nv->author, *nv->importer ? nv->importer : "?");
+	} else if (is_signed(nv)) {
 		local_time(nv->note.signed_at, true, when, sizeof when);
 		if (strcmp(nv->signer, nv->author) == 0)
 			fmt(line, sizeof line, "Signed by %s on %s", *nv->signer ? nv->signer : "?", when);

@@ -90,7 +90,10 @@ fail:
 
 #define ENC_COLS "e.id, e.patient_id, ifnull(e.provider_id, 0), ifnull(e.appointment_id, 0), e.start_at," \
 	" ifnull(e.end_at, ''), e.type, e.reason, e.status, ifnull(e.followup_days, 0)," \
-	" ifnull(n.id, 0), ifnull(n.status, ''), ifnull(s.display_name, ''), ifnull(pr.display_name, '')"
+	" ifnull(n.id, 0), ifnull(n.status, ''), ifnull(s.display_name, ''), ifnull(pr.display_name, '')," \
+	" e.source_provider, ifnull(n.source_author, '')," \
+	" n.id IS NOT NULL AND (n.source_author <> '' OR EXISTS (SELECT 1 FROM fhir_received r" \
+	" WHERE r.mapped_table = 'notes' AND r.mapped_id = n.id))"
 #define ENC_FROM " FROM encounters e LEFT JOIN notes n ON n.id = (SELECT max(id) FROM notes WHERE encounter_id = e.id)" \
 	" LEFT JOIN users s ON s.id = n.signed_by LEFT JOIN users pr ON pr.id = e.provider_id"
 
@@ -111,6 +114,9 @@ static void encounter_from_row(sqlite3_stmt *st, emr_encounter *e)
 	emr_col_copy(st, 11, e->note_status, sizeof e->note_status);
 	emr_col_copy(st, 12, e->signer, sizeof e->signer);
 	emr_col_copy(st, 13, e->provider, sizeof e->provider);
+	emr_col_copy(st, 14, e->source_provider, sizeof e->source_provider);
+	emr_col_copy(st, 15, e->note_source_author, sizeof e->note_source_author);
+	e->note_imported = sqlite3_column_int(st, 16) != 0;
 }
 
 int emr_encounter_get(emr_db *db, int64_t id, emr_encounter *out)
@@ -199,13 +205,23 @@ fail:
 	return -1;
 }
 
+/* An imported note's attribution (emr-fhir(5)): after the note's own
+ * columns, read by note_import_from_row (at the end of this file). */
+#define NOTE_IMPORT_COLS "source_author, source_author <> '' OR EXISTS (SELECT 1 FROM fhir_received r" \
+	" WHERE r.mapped_table = 'notes' AND r.mapped_id = notes.id)," \
+	" ifnull((SELECT received_by FROM fhir_received r WHERE r.mapped_table = 'notes' AND r.mapped_id = notes.id" \
+	" ORDER BY r.id LIMIT 1), 0)," \
+	" ifnull((SELECT received_at FROM fhir_received r WHERE r.mapped_table = 'notes' AND r.mapped_id = notes.id" \
+	" ORDER BY r.id LIMIT 1), '')"
+static void note_import_from_row(sqlite3_stmt *st, int col, emr_note *n);
+
 int emr_note_get(emr_db *db, int64_t id, emr_note *out)
 {
 	if (emr_permit(db, EMR_PERM_NOTE_READ, "note read") != 0)
 		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT id, encounter_id, patient_id, author_id, ifnull(signed_by, 0), template, body, status,"
-		" ifnull(signed_at, ''), created_at, updated_at, version FROM notes WHERE id = ?1");
+		" ifnull(signed_at, ''), created_at, updated_at, version, " NOTE_IMPORT_COLS " FROM notes WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -224,6 +240,7 @@ int emr_note_get(emr_db *db, int64_t id, emr_note *out)
 		emr_col_copy(st, 9, out->created_at, sizeof out->created_at);
 		emr_col_copy(st, 10, out->updated_at, sizeof out->updated_at);
 		out->version = sqlite3_column_int64(st, 11);
+		note_import_from_row(st, 12, out);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW) {
@@ -340,7 +357,7 @@ int emr_note_list_patient(emr_db *db, int64_t patient_id, emr_notes *out)
 		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db,
 		"SELECT id, encounter_id, patient_id, author_id, ifnull(signed_by, 0), template, body, status,"
-		" ifnull(signed_at, ''), created_at, updated_at, version FROM notes WHERE patient_id = ?1"
+		" ifnull(signed_at, ''), created_at, updated_at, version, " NOTE_IMPORT_COLS " FROM notes WHERE patient_id = ?1"
 		" ORDER BY created_at, id");
 	if (!st)
 		return -1;
@@ -365,6 +382,7 @@ int emr_note_list_patient(emr_db *db, int64_t patient_id, emr_notes *out)
 		emr_col_copy(st, 9, n->created_at, sizeof n->created_at);
 		emr_col_copy(st, 10, n->updated_at, sizeof n->updated_at);
 		n->version = sqlite3_column_int64(st, 11);
+		note_import_from_row(st, 12, n);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the notes");
@@ -486,4 +504,59 @@ int emr_visit_invoices_for_patient(emr_db *db, int64_t patient_id, emr_visit_inv
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the invoices");
+}
+
+/* ------------------------------------------------ imported attribution */
+
+static void note_import_from_row(sqlite3_stmt *st, int col, emr_note *n)
+{
+	emr_col_copy(st, col, n->source_author, sizeof n->source_author);
+	n->imported = sqlite3_column_int(st, col + 1) != 0;
+	n->imported_by = sqlite3_column_int64(st, col + 2);
+	emr_col_copy(st, col + 3, n->imported_at, sizeof n->imported_at);
+	if (n->imported && !n->imported_by)
+		n->imported_by = n->author_id;   /* the importer is the note's author_id */
+}
+
+const char *emr_note_author_text(const emr_note *n, const char *local, char *buf, size_t size)
+{
+	if (!n->imported)
+		snprintf(buf, size, "%s", local ? local : "");
+	else
+		snprintf(buf, size, "%s" EMR_IMPORTED_FROM, *n->source_author ? n->source_author : "author not named");
+	return buf;
+}
+
+const char *emr_note_signer_text(const emr_note *n, const char *local, char *buf, size_t size)
+{
+	if (!n->imported)
+		snprintf(buf, size, "%s", local ? local : "");
+	else if (strcmp(n->status, "signed") == 0 && (!*n->imported_at || strcmp(n->signed_at, n->imported_at) <= 0))
+		snprintf(buf, size, "%s", EMR_SIGNED_AT_SOURCE);
+	else
+		snprintf(buf, size, "%s", n->signed_by ? (local ? local : "") : "");   /* a draft signed here after import */
+	return buf;
+}
+
+const char *emr_outside_name(const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s (outside)", name && *name ? name : "not named");
+	return buf;
+}
+
+const char *emr_encounter_provider_text(const emr_encounter *e, char *buf, size_t size)
+{
+	if (*e->source_provider && !e->provider_id)
+		return emr_outside_name(e->source_provider, buf, size);
+	snprintf(buf, size, "%s", e->provider);
+	return buf;
+}
+
+const char *emr_encounter_signer_text(const emr_encounter *e, char *buf, size_t size)
+{
+	if (e->note_imported && strcmp(e->note_status, "signed") == 0)
+		snprintf(buf, size, "%s", EMR_SIGNED_AT_SOURCE);
+	else
+		snprintf(buf, size, "%s", e->signer);
+	return buf;
 }

@@ -108,6 +108,7 @@ int emr_cmd_med(emr_cli *cli, int argc, char **argv);
 int emr_cmd_vital(emr_cli *cli, int argc, char **argv);
 int emr_cmd_lab(emr_cli *cli, int argc, char **argv);
 int emr_cmd_immunization(emr_cli *cli, int argc, char **argv);
+int emr_cmd_procedure(emr_cli *cli, int argc, char **argv);  /* src/cli_chart.c */
 int emr_cmd_codes(emr_cli *cli, int argc, char **argv);     /* src/cli_codes.c */
 int emr_cmd_demo(emr_cli *cli, int argc, char **argv);      /* src/cli_demo.c */
 int emr_cmd_print(emr_cli *cli, int argc, char **argv);     /* src/cli_print.c */

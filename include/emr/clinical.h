@@ -73,6 +73,13 @@ typedef struct emr_medication {
 	char created_at[EMR_INSTANT_LEN];
 	char retired_reason[EMR_TEXT_MAX];
 	int64_t version;
+	/* Filled on read: the prescriber here (display name, "" if none), or
+	 * for an imported medication (emr import fhir) the prescriber as the
+	 * source named them when not a user here (prescriber_id 0).  An
+	 * imported prescription is not ours: it is never printed as one. */
+	char prescriber[201];
+	char source_prescriber[201];
+	bool imported;
 } emr_medication;
 
 /* ------------------------------------------------------------- observations */
@@ -168,6 +175,15 @@ int emr_medication_get(emr_db *db, int64_t id, emr_medication *out);
  * reason; the drug, dates, prescriber and allergy override stay. */
 int emr_medication_update(emr_db *db, emr_medication *m);
 
+/* How a medication's prescriber is shown: m->prescriber for ours; for an
+ * imported one, "Dr Jane Roe (outside)" ("not named (outside)" when the
+ * source gave none).  Returns buf. */
+const char *emr_medication_prescriber_text(const emr_medication *m, char *buf, size_t size);
+
+/* How a problem's code is shown: "E11.9", or "SNOMED 44054006" for a
+ * problem coded in SNOMED CT only, or "" for none.  Returns buf. */
+const char *emr_problem_code_text(const emr_problem *p, char *buf, size_t size);
+
 /* Observations: the unit must be the LOINC code's canonical UCUM unit (or
  * empty, meaning that unit); the value must be physically plausible.  The
  * reference range defaults from the code, and the flag is computed from
@@ -232,6 +248,36 @@ typedef enum emr_record_kind {
 /* Marks a record entered-in-error with a reason (required).  It stays in
  * the database and in the chart's history. */
 int emr_record_retire(emr_db *db, emr_record_kind kind, int64_t id, const char *reason);
+
+/* ------------------------------------------------------------- procedures
+ *
+ * Procedures done to a patient (SNOMED CT or CPT/HCPCS), as received in
+ * FHIR Procedure resources (emr import fhir): a record of what was done
+ * elsewhere, read-only here except for retiring it as entered-in-error. */
+typedef struct emr_procedure {
+	int64_t id, patient_id, encounter_id;
+	char code_system[8];            /* SNOMED | CPT | HCPCS | other */
+	char code[65];
+	char description[EMR_TEXT_MAX];
+	char performed_start[EMR_INSTANT_LEN];   /* "" when not given */
+	char performed_end[EMR_INSTANT_LEN];
+	char status[17];                /* completed | not-done | ... | entered-in-error */
+	char performer[EMR_NAME_MAX];   /* as named by the source */
+	char note[EMR_TEXT_MAX];
+	char created_at[EMR_INSTANT_LEN];
+	char retired_reason[EMR_TEXT_MAX];
+	bool imported;                  /* received in an import */
+	char source_file[256];          /* the import's file name, "" if none */
+} emr_procedure;
+typedef EMR_LIST(emr_procedure) emr_procedures;
+
+/* A patient's procedures, newest first (those without a date last);
+ * EMR_CURRENT leaves out the ones entered in error. */
+int emr_procedure_list(emr_db *db, int64_t patient_id, emr_which which, emr_procedures *out);
+/* Marks a procedure entered-in-error with a reason (required), audited. */
+int emr_procedure_retire(emr_db *db, int64_t id, const char *reason);
+/* "SNOMED 80146002", "CPT 99213". Returns buf. */
+const char *emr_procedure_code_text(const emr_procedure *p, char *buf, size_t size);
 
 /* The abnormal flag of a numeric value against its reference range: "L"
  * below, "H" above, "N" within, "" when there is no range.  (Critical

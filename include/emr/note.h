@@ -182,6 +182,11 @@ typedef struct emr_addendum {
 	char author[201];
 	char *body;               /* heap */
 	char created_at[EMR_INSTANT_LEN];
+	/* Imported (emr import fhir): author_id/author are the importing
+	 * user; source_author is who wrote it ("" if the source did not say).
+	 * Show emr_addendum_author_text(). */
+	bool imported;
+	char source_author[201];
 } emr_addendum;
 
 typedef struct emr_addenda {
@@ -194,6 +199,9 @@ void emr_addenda_free(emr_addenda *list);
  * user, audited. */
 int emr_addendum_add(emr_db *db, int64_t note_id, const char *body, int64_t *id_out);
 int emr_addendum_list(emr_db *db, int64_t note_id, emr_addenda *out);
+/* Who wrote an addendum, for display: a->author, or for an imported one
+ * "Dr Jane Roe (imported from another system)".  Returns buf. */
+const char *emr_addendum_author_text(const emr_addendum *a, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- search */
 

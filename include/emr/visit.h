@@ -25,6 +25,14 @@ typedef struct emr_encounter {
 	char note_status[17];     /* draft | signed | "" */
 	char signer[201];         /* display name of the signer, "" if unsigned */
 	char provider[201];
+	/* Imported records (emr import fhir, see emr-fhir(5)).  The visit's
+	 * clinician as the source named them when not a user here ("Dr. Levi
+	 * Reichert"; provider_id is then 0); "" for visits made in emr.  On
+	 * list: whether the note was imported, and its author at the source
+	 * (signer then names the importing user, who did not sign it). */
+	char source_provider[201];
+	bool note_imported;
+	char note_source_author[201];
 } emr_encounter;
 
 typedef struct emr_encounter_list {
@@ -42,6 +50,14 @@ typedef struct emr_note {
 	char created_at[EMR_INSTANT_LEN];
 	char updated_at[EMR_INSTANT_LEN];
 	int64_t version;
+	/* An imported note (emr import fhir, see emr-fhir(5)) was written and
+	 * signed elsewhere: author_id and signed_by then name the user who
+	 * imported it, never its author.  Show emr_note_author_text() and
+	 * emr_note_signer_text() instead of those users. */
+	bool imported;            /* received in an import (fhir_received), or source_author set */
+	char source_author[201];  /* the author as the source named them; "" if it did not */
+	int64_t imported_by;      /* the importing user, 0 if unknown */
+	char imported_at[EMR_INSTANT_LEN];   /* when it was received, "" if unknown */
 } emr_note;
 void emr_note_clear(emr_note *n);
 
@@ -122,5 +138,28 @@ typedef struct emr_visit_invoices {
 } emr_visit_invoices;
 void emr_visit_invoices_free(emr_visit_invoices *list);
 int emr_visit_invoices_for_patient(emr_db *db, int64_t patient_id, emr_visit_invoices *out);
+
+/* ---------------------------------------------- imported attribution
+ *
+ * How the people of an imported record are named wherever it is shown:
+ *   author      "Dr Jane Roe (imported from another system)", or
+ *               "author not named (imported from another system)"
+ *   signature   "signed at source" (never the importing user's name)
+ *   provider    "Dr Jane Roe (outside)"
+ *   importer    "imported by Ann Smith, 2026-11-25T10:00:00Z"
+ * Each writes into buf (always terminated) and returns buf. */
+#define EMR_IMPORTED_FROM " (imported from another system)"
+#define EMR_SIGNED_AT_SOURCE "signed at source"
+/* local: the author's name as shown for a note written here. */
+const char *emr_note_author_text(const emr_note *n, const char *local, char *buf, size_t size);
+/* local: the signer's name for a note signed here; "" while unsigned. */
+const char *emr_note_signer_text(const emr_note *n, const char *local, char *buf, size_t size);
+/* The visit's provider: local (the user) or source_provider + " (outside)". */
+const char *emr_encounter_provider_text(const emr_encounter *e, char *buf, size_t size);
+/* The visit-list signer column: e->signer, or "signed at source". */
+const char *emr_encounter_signer_text(const emr_encounter *e, char *buf, size_t size);
+/* An outside name with its mark: "Dr Jane Roe (outside)"; empty name:
+ * "not named (outside)". */
+const char *emr_outside_name(const char *name, char *buf, size_t size);
 
 #endif

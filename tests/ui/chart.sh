@@ -312,4 +312,30 @@ keys X
 check "a second export never overwrites the first" "$mrn-2026-11-25-2.json"
 stop
 
+
+# An imported note (emr import fhir) names its author at the source: the
+# Visits pane says it was signed at source ("src" when narrow), never by
+# the importing user, and the note's header names the outside author.
+SYN=${EMR_SHARED:-$(cd "$here/../.." && dirname "$(pwd)")/shared}/data/fhir-r4/synthea
+cecelia=$(ls "$SYN"/Cecelia952_Romaguera67_*.json 2>/dev/null | head -n 1)
+if [ -n "$cecelia" ] && "$EMR_BIN" import fhir "$cecelia" >/dev/null 2>&1; then
+	author=$(sql "SELECT source_author FROM notes WHERE source_author <> '' LIMIT 1")
+	open_chart romaguera
+	keys 7
+	check "the Visits pane marks an imported note signed at source" "General e.* signed src"
+	absent "the Visits pane never shows the importer's initials for it" "General e.* signed DT"
+	keys Enter
+	check "the note's header names the outside author" "Written by $author (imported from another system)"
+	absent "the note's header never names the importer as signer" "Signed by Dana Test"
+	check "the visit line names the outside provider" "Visit 2020-12-09  office  General examination"
+	stop
+	COLS=170 ROWS=40 open_chart romaguera
+	check "a wide Visits pane says signed at source" "General exam.* signed at source"
+	keys 7 Enter
+	check "a wide header names the importing user too" "signed at source on .*; imported by Dana Test"
+	stop
+else
+	echo "skipped: imported notes (no Synthea file under $SYN)"
+fi
+
 finish

@@ -244,3 +244,113 @@ Test(clinical, retiring_half_a_bp_retires_the_pair)
 	cr_assert_eq(emr_record_retire(env.db, EMR_REC_OBSERVATION, dia, "wrong arm cuff"), 0);
 	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM observations WHERE status = 'entered-in-error'"), 2);
 }
+
+/* ------------------------------------------------ imported records */
+
+Test(clinical, problem_code_text_names_snomed)
+{
+	emr_problem p = {0};
+	char buf[40];
+	strcpy(p.icd10, "E119");
+	strcpy(p.snomed, "44054006");
+	cr_assert_str_eq(emr_problem_code_text(&p, buf, sizeof buf), "E11.9");
+	p.icd10[0] = '\0';
+	cr_assert_str_eq(emr_problem_code_text(&p, buf, sizeof buf), "SNOMED 44054006");
+	p.snomed[0] = '\0';
+	cr_assert_str_eq(emr_problem_code_text(&p, buf, sizeof buf), "");
+}
+
+Test(clinical, an_imported_medication_names_its_outside_prescriber)
+{
+	emr_medication m = {0};
+	m.patient_id = pid;
+	strcpy(m.drug, "lisinopril");
+	strcpy(m.strength, "10 mg");
+	cr_assert_eq(emr_medication_add(env.db, &m), 0, "%s", emr_db_error(env.db));
+	emr_medication got;
+	cr_assert_eq(emr_medication_get(env.db, m.id, &got), 0);
+	cr_assert_not(got.imported);
+	cr_assert_str_eq(got.source_prescriber, "");
+	char buf[256];
+	cr_assert_str_eq(emr_medication_prescriber_text(&got, buf, sizeof buf), "");
+
+	/* As emr import fhir writes one whose prescriber is not a user here. */
+	char sql[300];
+	snprintf(sql, sizeof sql, "UPDATE medications SET source_prescriber = 'Dr. Levi Reichert' WHERE id = %lld",
+	         (long long)m.id);
+	test_exec(env.db, sql);
+	emr_medications list = {0};
+	cr_assert_eq(emr_medication_list(env.db, pid, EMR_CURRENT, &list), 0);
+	cr_assert_eq(list.n, 1);
+	cr_assert(list.items[0].imported);
+	cr_assert_str_eq(list.items[0].source_prescriber, "Dr. Levi Reichert");
+	cr_assert_str_eq(emr_medication_prescriber_text(&list.items[0], buf, sizeof buf), "Dr. Levi Reichert (outside)");
+	emr_list_free(&list);
+
+	/* Ours: the prescriber's name. */
+	emr_medication rx = {0};
+	rx.patient_id = pid;
+	rx.is_prescription = true;
+	strcpy(rx.drug, "metformin");
+	strcpy(rx.sig, "Take 1 tablet twice daily");
+	rx.quantity = 60;
+	cr_assert_eq(emr_medication_add(env.db, &rx), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_medication_get(env.db, rx.id, &got), 0);
+	cr_assert_not(got.imported);
+	cr_assert_str_eq(emr_medication_prescriber_text(&got, buf, sizeof buf), "Dana Test");
+}
+
+static int64_t add_procedure(const char *system, const char *code, const char *desc, const char *start)
+{
+	char sql[600];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO procedures(patient_id, code_system, code, description, performed_start, created_at)"
+	         " VALUES (%lld, '%s', '%s', '%s', %s%s%s, '" TEST_NOW "')", (long long)pid, system, code, desc,
+	         start ? "'" : "", start ? start : "NULL", start ? "'" : "");
+	test_exec(env.db, sql);
+	return test_int(env.db, "SELECT max(id) FROM procedures");
+}
+
+Test(clinical, procedures_are_listed_newest_first_and_retired_with_a_reason)
+{
+	int64_t old = add_procedure("SNOMED", "80146002", "Appendectomy", "2001-05-01T10:00:00Z");
+	int64_t recent = add_procedure("CPT", "45378", "Colonoscopy", "2024-03-01T10:00:00Z");
+	int64_t undated = add_procedure("other", "-", "Something done", NULL);
+	char sql[400];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json, mapped_table,"
+	         " mapped_id, patient_id, received_at) VALUES ('outside.json', 3, 'Procedure', 'urn:uuid:p-1', '{}',"
+	         " 'procedures', %lld, %lld, '" TEST_NOW "')", (long long)old, (long long)pid);
+	test_exec(env.db, sql);
+
+	emr_procedures list = {0};
+	cr_assert_eq(emr_procedure_list(env.db, pid, EMR_CURRENT, &list), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(list.n, 3);
+	cr_assert_eq(list.items[0].id, recent);
+	cr_assert_eq(list.items[1].id, old);
+	cr_assert_eq(list.items[2].id, undated, "undated last");
+	char buf[96];
+	cr_assert_str_eq(emr_procedure_code_text(&list.items[0], buf, sizeof buf), "CPT 45378");
+	cr_assert_str_eq(emr_procedure_code_text(&list.items[1], buf, sizeof buf), "SNOMED 80146002");
+	cr_assert_str_eq(emr_procedure_code_text(&list.items[2], buf, sizeof buf), "");
+	cr_assert(list.items[1].imported);
+	cr_assert_str_eq(list.items[1].source_file, "outside.json");
+	cr_assert_not(list.items[0].imported);
+	cr_assert_str_eq(list.items[1].status, "completed");
+	emr_list_free(&list);
+
+	cr_assert_neq(emr_procedure_retire(env.db, old, ""), 0, "a reason is required");
+	cr_assert_neq(emr_procedure_retire(env.db, 9999, "x"), 0);
+	cr_assert(strstr(emr_db_error(env.db), "no procedure with id 9999"), "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_procedure_retire(env.db, old, "wrong patient"), 0, "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_procedure_retire(env.db, old, "again"), 0);
+	cr_assert_eq(emr_procedure_list(env.db, pid, EMR_CURRENT, &list), 0);
+	cr_assert_eq(list.n, 2);
+	emr_list_free(&list);
+	cr_assert_eq(emr_procedure_list(env.db, pid, EMR_ALL, &list), 0);
+	cr_assert_eq(list.n, 3);
+	cr_assert_str_eq(list.items[1].status, "entered-in-error");
+	cr_assert_str_eq(list.items[1].retired_reason, "wrong patient");
+	emr_list_free(&list);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM audit_events WHERE action = 'retire' AND entity = 'procedures'"), 1);
+}

@@ -549,3 +549,142 @@ Test(note, search_follows_edits)
 	cr_assert_eq(hits.n, 1);
 	emr_note_hits_free(&hits);
 }
+
+/* ------------------------------------------------------------ imported */
+
+/* What emr import fhir writes for a DocumentReference (fhir_import.c):
+ * a visit naming its outside provider, a signed note whose author_id and
+ * signed_by are the importing user and whose source_author is the real
+ * author, and the verbatim resource in fhir_received. */
+static int64_t imported_note(const char *source_author, bool received)
+{
+	int64_t actor = emr_db_actor_id(env.db);
+	char sql[1200];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO encounters(patient_id, start_at, end_at, type, reason, status, created_at, source_provider)"
+	         " VALUES (%lld, '2020-01-02T10:00:00Z', '2020-01-02T10:30:00Z', 'office', 'Outside visit', 'finished',"
+	         " '" TEST_NOW "', 'Dr. Jane Roe')", (long long)pid);
+	test_exec(env.db, sql);
+	int64_t enc = test_int(env.db, "SELECT max(id) FROM encounters");
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO notes(encounter_id, patient_id, author_id, body, status, signed_by, signed_at, created_at,"
+	         " updated_at, source_author) VALUES (%lld, %lld, %lld, 'Seen elsewhere.', 'signed', %lld,"
+	         " '2020-01-02T10:30:00Z', '2020-01-02T10:00:00Z', '2020-01-02T10:00:00Z', '%s')",
+	         (long long)enc, (long long)pid, (long long)actor, (long long)actor, source_author);
+	test_exec(env.db, sql);
+	int64_t id = test_int(env.db, "SELECT max(id) FROM notes");
+	if (received) {
+		snprintf(sql, sizeof sql,
+		         "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json, mapped_table,"
+		         " mapped_id, patient_id, received_at, received_by) VALUES ('outside.json', 0, 'DocumentReference',"
+		         " 'urn:uuid:doc-%lld', '{}', 'notes', %lld, %lld, '" TEST_NOW "', %lld)",
+		         (long long)id, (long long)id, (long long)pid, (long long)actor);
+		test_exec(env.db, sql);
+	}
+	return id;
+}
+
+Test(note, an_imported_note_names_its_author_at_the_source_not_the_importer)
+{
+	int64_t id = imported_note("Dr. Jane Roe", true);
+	emr_note n;
+	cr_assert_eq(emr_note_get(env.db, id, &n), 0, "%s", emr_db_error(env.db));
+	cr_assert(n.imported);
+	cr_assert_str_eq(n.source_author, "Dr. Jane Roe");
+	cr_assert_eq(n.imported_by, emr_db_actor_id(env.db));
+	cr_assert_str_eq(n.imported_at, TEST_NOW);
+	char buf[300];
+	cr_assert_str_eq(emr_note_author_text(&n, "Dana Test, MD", buf, sizeof buf),
+	                 "Dr. Jane Roe (imported from another system)");
+	cr_assert_str_eq(emr_note_signer_text(&n, "Dana Test, MD", buf, sizeof buf), "signed at source");
+	emr_note_clear(&n);
+
+	/* The visit list: the outside provider, and the note signed at source. */
+	emr_encounters list = {0};
+	cr_assert_eq(emr_encounter_list(env.db, pid, 0, &list), 0);
+	const emr_encounter *e = NULL;
+	for (size_t i = 0; i < list.n; i++)
+		if (list.items[i].note_id == id)
+			e = &list.items[i];
+	cr_assert_not_null(e);
+	cr_assert(e->note_imported);
+	cr_assert_str_eq(e->source_provider, "Dr. Jane Roe");
+	cr_assert_str_eq(e->note_source_author, "Dr. Jane Roe");
+	cr_assert_str_eq(e->signer, "Dana Test", "the row's signer is the importer");
+	cr_assert_str_eq(emr_encounter_signer_text(e, buf, sizeof buf), "signed at source");
+	cr_assert_str_eq(emr_encounter_provider_text(e, buf, sizeof buf), "Dr. Jane Roe (outside)");
+	emr_encounters_free(&list);
+
+	/* The whole-chart read (exports) carries the same. */
+	emr_notes all = {0};
+	cr_assert_eq(emr_note_list_patient(env.db, pid, &all), 0);
+	bool found = false;
+	for (size_t i = 0; i < all.n; i++)
+		if (all.items[i].id == id) {
+			found = true;
+			cr_assert(all.items[i].imported);
+			cr_assert_str_eq(all.items[i].source_author, "Dr. Jane Roe");
+		}
+	cr_assert(found);
+	emr_notes_free(&all);
+}
+
+Test(note, an_imported_note_without_a_named_author_still_says_so)
+{
+	int64_t id = imported_note("", true);
+	emr_note n;
+	cr_assert_eq(emr_note_get(env.db, id, &n), 0);
+	cr_assert(n.imported, "fhir_received marks it imported even without a source author");
+	char buf[300];
+	cr_assert_str_eq(emr_note_author_text(&n, "Dana Test, MD", buf, sizeof buf),
+	                 "author not named (imported from another system)");
+	emr_note_clear(&n);
+}
+
+Test(note, a_note_written_here_is_not_imported)
+{
+	int64_t id = new_note(pid, "Written here.\n");
+	cr_assert_eq(emr_note_sign(env.db, id), 0, "%s", emr_db_error(env.db));
+	emr_note n;
+	cr_assert_eq(emr_note_get(env.db, id, &n), 0);
+	cr_assert_not(n.imported);
+	cr_assert_str_eq(n.source_author, "");
+	cr_assert_eq(n.imported_by, 0);
+	char buf[300];
+	cr_assert_str_eq(emr_note_author_text(&n, "Dana Test, MD", buf, sizeof buf), "Dana Test, MD");
+	cr_assert_str_eq(emr_note_signer_text(&n, "Dana Test, MD", buf, sizeof buf), "Dana Test, MD");
+	emr_note_clear(&n);
+	emr_encounters list = {0};
+	cr_assert_eq(emr_encounter_list(env.db, pid, 1, &list), 0);
+	cr_assert_eq(list.n, 1);
+	cr_assert_not(list.items[0].note_imported);
+	cr_assert_str_eq(list.items[0].source_provider, "");
+	cr_assert_str_eq(emr_encounter_signer_text(&list.items[0], buf, sizeof buf), "Dana Test");
+	cr_assert_str_eq(emr_encounter_provider_text(&list.items[0], buf, sizeof buf), "Dana Test");
+	emr_encounters_free(&list);
+}
+
+Test(note, an_imported_addendum_names_its_author_and_ours_stay_ours)
+{
+	int64_t id = imported_note("Dr. Jane Roe", true);
+	int64_t actor = emr_db_actor_id(env.db);
+	char sql[400];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO note_addenda(note_id, author_id, body, created_at, source_author)"
+	         " VALUES (%lld, %lld, 'Outside addendum.', '2020-01-03T10:00:00Z', 'Dr. Sam Poe')",
+	         (long long)id, (long long)actor);
+	test_exec(env.db, sql);
+	int64_t aid;
+	cr_assert_eq(emr_addendum_add(env.db, id, "Reviewed here.\n", &aid), 0, "%s", emr_db_error(env.db));
+	emr_addenda list = {0};
+	cr_assert_eq(emr_addendum_list(env.db, id, &list), 0);
+	cr_assert_eq(list.n, 2);
+	char buf[300];
+	cr_assert(list.items[0].imported);
+	cr_assert_str_eq(list.items[0].source_author, "Dr. Sam Poe");
+	cr_assert_str_eq(emr_addendum_author_text(&list.items[0], buf, sizeof buf),
+	                 "Dr. Sam Poe (imported from another system)");
+	cr_assert_not(list.items[1].imported);
+	cr_assert_str_eq(emr_addendum_author_text(&list.items[1], buf, sizeof buf), "Dana Test, MD");
+	emr_addenda_free(&list);
+}
