@@ -93,7 +93,9 @@ fail:
 	" ifnull(n.id, 0), ifnull(n.status, ''), ifnull(s.display_name, ''), ifnull(pr.display_name, '')," \
 	" e.source_provider, ifnull(n.source_author, '')," \
 	" n.id IS NOT NULL AND (n.source_author <> '' OR EXISTS (SELECT 1 FROM fhir_received r" \
-	" WHERE r.mapped_table = 'notes' AND r.mapped_id = n.id))"
+	" WHERE r.mapped_table = 'notes' AND r.mapped_id = n.id))," \
+	" n.status = 'signed' AND NOT EXISTS (SELECT 1 FROM fhir_received r" \
+	" WHERE r.mapped_table = 'notes' AND r.mapped_id = n.id AND n.signed_at >= r.received_at)"
 #define ENC_FROM " FROM encounters e LEFT JOIN notes n ON n.id = (SELECT max(id) FROM notes WHERE encounter_id = e.id)" \
 	" LEFT JOIN users s ON s.id = n.signed_by LEFT JOIN users pr ON pr.id = e.provider_id"
 
@@ -117,6 +119,9 @@ static void encounter_from_row(sqlite3_stmt *st, emr_encounter *e)
 	emr_col_copy(st, 14, e->source_provider, sizeof e->source_provider);
 	emr_col_copy(st, 15, e->note_source_author, sizeof e->note_source_author);
 	e->note_imported = sqlite3_column_int(st, 16) != 0;
+	/* Signed before it was received: at the source (an imported draft
+	 * signed here afterwards names its signer here). */
+	e->note_signed_at_source = e->note_imported && sqlite3_column_int(st, 17) != 0;
 }
 
 int emr_encounter_get(emr_db *db, int64_t id, emr_encounter *out)
@@ -531,7 +536,7 @@ const char *emr_note_signer_text(const emr_note *n, const char *local, char *buf
 {
 	if (!n->imported)
 		snprintf(buf, size, "%s", local ? local : "");
-	else if (strcmp(n->status, "signed") == 0 && (!*n->imported_at || strcmp(n->signed_at, n->imported_at) <= 0))
+	else if (strcmp(n->status, "signed") == 0 && (!*n->imported_at || strcmp(n->signed_at, n->imported_at) < 0))
 		snprintf(buf, size, "%s", EMR_SIGNED_AT_SOURCE);
 	else
 		snprintf(buf, size, "%s", n->signed_by ? (local ? local : "") : "");   /* a draft signed here after import */
@@ -554,7 +559,7 @@ const char *emr_encounter_provider_text(const emr_encounter *e, char *buf, size_
 
 const char *emr_encounter_signer_text(const emr_encounter *e, char *buf, size_t size)
 {
-	if (e->note_imported && strcmp(e->note_status, "signed") == 0)
+	if (e->note_signed_at_source)
 		snprintf(buf, size, "%s", EMR_SIGNED_AT_SOURCE);
 	else
 		snprintf(buf, size, "%s", e->signer);

@@ -32,6 +32,7 @@ typedef struct emr_encounter {
 	 * (signer then names the importing user, who did not sign it). */
 	char source_provider[201];
 	bool note_imported;
+	bool note_signed_at_source;   /* imported, and signed before it came */
 	char note_source_author[201];
 } emr_encounter;
 

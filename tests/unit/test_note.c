@@ -608,6 +608,7 @@ Test(note, an_imported_note_names_its_author_at_the_source_not_the_importer)
 			e = &list.items[i];
 	cr_assert_not_null(e);
 	cr_assert(e->note_imported);
+	cr_assert(e->note_signed_at_source);
 	cr_assert_str_eq(e->source_provider, "Dr. Jane Roe");
 	cr_assert_str_eq(e->note_source_author, "Dr. Jane Roe");
 	cr_assert_str_eq(e->signer, "Dana Test", "the row's signer is the importer");
@@ -687,4 +688,46 @@ Test(note, an_imported_addendum_names_its_author_and_ours_stay_ours)
 	cr_assert_not(list.items[1].imported);
 	cr_assert_str_eq(emr_addendum_author_text(&list.items[1], buf, sizeof buf), "Dana Test, MD");
 	emr_addenda_free(&list);
+}
+
+Test(note, an_imported_draft_signed_here_names_its_signer_here)
+{
+	int64_t actor = emr_db_actor_id(env.db);
+	int64_t enc = start_visit(pid, "Outside draft");
+	char sql[800];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO notes(encounter_id, patient_id, author_id, body, status, created_at, updated_at, source_author)"
+	         " VALUES (%lld, %lld, %lld, 'Preliminary.', 'draft', '2020-01-02T10:00:00Z', '2020-01-02T10:00:00Z',"
+	         " 'Dr. Jane Roe')", (long long)enc, (long long)pid, (long long)actor);
+	test_exec(env.db, sql);
+	int64_t id = test_int(env.db, "SELECT max(id) FROM notes");
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json, mapped_table,"
+	         " mapped_id, patient_id, received_at, received_by) VALUES ('outside.json', 1, 'DocumentReference',"
+	         " 'urn:uuid:draft-1', '{}', 'notes', %lld, %lld, '2026-11-20T09:00:00Z', %lld)",
+	         (long long)id, (long long)pid, (long long)actor);
+	test_exec(env.db, sql);
+	cr_assert_eq(emr_note_sign(env.db, id), 0, "%s", emr_db_error(env.db));
+	emr_note n;
+	cr_assert_eq(emr_note_get(env.db, id, &n), 0);
+	char buf[300];
+	cr_assert(n.imported);
+	cr_assert_str_eq(emr_note_author_text(&n, "Dana Test, MD", buf, sizeof buf),
+	                 "Dr. Jane Roe (imported from another system)");
+	cr_assert_str_eq(emr_note_signer_text(&n, "Dana Test, MD", buf, sizeof buf), "Dana Test, MD");
+	emr_note_clear(&n);
+	emr_encounter e;
+	emr_encounters list = {0};
+	cr_assert_eq(emr_encounter_list(env.db, pid, 0, &list), 0);
+	bool found = false;
+	for (size_t i = 0; i < list.n; i++)
+		if (list.items[i].id == enc) {
+			e = list.items[i];
+			found = true;
+		}
+	cr_assert(found);
+	cr_assert(e.note_imported);
+	cr_assert_not(e.note_signed_at_source);
+	cr_assert_str_eq(emr_encounter_signer_text(&e, buf, sizeof buf), "Dana Test");
+	emr_encounters_free(&list);
 }
