@@ -126,6 +126,8 @@ static int fee_insert(emr_db *db, const char *code, const char *system, const ch
 
 int emr_fee_add(emr_db *db, const char *code, const char *system, const char *description, int64_t fee_cents)
 {
+	if (emr_permit(db, EMR_PERM_BILLING, "fee add") != 0)
+		return -1;
 	if (emr_tx_begin(db))
 		return -1;
 	if (fee_insert(db, code, system, description, fee_cents) ||
@@ -238,6 +240,8 @@ static void csv_row(int term, void *data)
 
 int emr_fee_import(emr_db *db, FILE *f, const char *name, long *count)
 {
+	if (emr_permit(db, EMR_PERM_BILLING, "fee import") != 0)
+		return -1;
 	struct csv_parser p;
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
 		emr_db_set_error(db, "%s: cannot start the CSV parser", name);
@@ -300,6 +304,8 @@ static int encounter_patient(emr_db *db, int64_t encounter_id, int64_t *patient_
 
 int emr_dx_add(emr_db *db, int64_t encounter_id, const char *icd10, int *rank)
 {
+	if (emr_permit(db, EMR_PERM_BILLING, "dx add") != 0)
+		return -1;
 	int64_t pid;
 	if (emr_tx_begin(db))
 		return -1;
@@ -365,6 +371,8 @@ static bool valid_modifiers(const char *m)
 int emr_charge_add(emr_db *db, int64_t encounter_id, const char *code, const char *modifiers, int units,
                    const char *dx, int64_t *charge_id)
 {
+	if (emr_permit(db, EMR_PERM_BILLING, "charge add") != 0)
+		return -1;
 	if (!modifiers)
 		modifiers = "";
 	if (!dx || !*dx)
@@ -469,6 +477,8 @@ static int ledger_post(emr_db *db, int64_t pid, int64_t invoice_id, const char *
 
 int emr_invoice_issue(emr_db *db, int64_t encounter_id, int64_t *invoice_id, char number[32])
 {
+	if (emr_permit(db, EMR_PERM_BILLING, "invoice issue") != 0)
+		return -1;
 	int64_t pid;
 	if (emr_tx_begin(db))
 		return -1;
@@ -534,6 +544,8 @@ fail:
 
 int emr_balance(emr_db *db, int64_t patient_id, int64_t *cents)
 {
+	if (emr_permit(db, EMR_PERM_PAYMENT, "balance") != 0)
+		return -1;
 	sqlite3_stmt *st = emr_db_stmt(db, "SELECT coalesce(sum(amount_cents), 0) FROM ledger WHERE patient_id = ?1");
 	if (!st)
 		return -1;
@@ -565,6 +577,8 @@ static int check_invoice(emr_db *db, int64_t invoice_id, int64_t pid)
 int emr_payment_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *method,
                      const char *reference, int64_t invoice_id, bool allow_credit)
 {
+	if (emr_permit(db, EMR_PERM_PAYMENT, "payment") != 0)
+		return -1;
 	static const char *methods[] = {"cash", "card", "check", "insurance"};
 	bool okm = false;
 	for (size_t i = 0; method && i < 4; i++)
@@ -600,6 +614,8 @@ fail:
 
 int emr_adjustment_post(emr_db *db, int64_t patient_id, int64_t amount_cents, const char *reason, int64_t invoice_id)
 {
+	if (emr_permit(db, EMR_PERM_BILLING, "adjustment") != 0)
+		return -1;
 	if (!reason || !*reason) {
 		emr_db_set_error(db, "an adjustment needs a reason");
 		return -1;
@@ -673,6 +689,8 @@ static void aging_patient(aging_item *items, size_t n, int64_t buckets[4])
 
 int emr_aging(emr_db *db, int64_t buckets[4])
 {
+	if (emr_permit(db, EMR_PERM_BILLING, "report aging") != 0)
+		return -1;
 	for (int i = 0; i < 4; i++)
 		buckets[i] = 0;
 	char now[32];

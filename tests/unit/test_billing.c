@@ -579,3 +579,43 @@ Test(billing, daysheet_per_local_day)
 	cr_assert_eq(d.n, 1);
 	emr_daysheet_free(&d);
 }
+
+/* The write side refuses in the domain too, so a screen or script that
+ * forgets to ask cannot bill as the wrong role: a nurse neither bills nor
+ * takes payments; the front desk takes payments but does not charge. */
+Test(billing, write_api_enforces_roles)
+{
+	int64_t visit = new_visit();
+	emr_user nurse = {0}, desk = {0};
+	strcpy(nurse.login, "nina");
+	strcpy(nurse.display_name, "Nina");
+	strcpy(nurse.role, "nurse");
+	strcpy(desk.login, "fran");
+	strcpy(desk.display_name, "Fran");
+	strcpy(desk.role, "frontdesk");
+	cr_assert_eq(emr_user_add(env.db, &nurse), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_user_add(env.db, &desk), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_user_get_by_login(env.db, "nina", &nurse), 0);
+	cr_assert_eq(emr_user_get_by_login(env.db, "fran", &desk), 0);
+	emr_db_set_actor(env.db, nurse.id, nurse.login);
+	int64_t c, iid;
+	int rank;
+	char number[32];
+	int64_t b[4], bal;
+	cr_assert_neq(emr_fee_add(env.db, "99999", "CPT", "Nothing", 100), 0);
+	cr_assert(strstr(emr_db_error(env.db), "a nurse cannot bill"), "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_dx_add(env.db, visit, "I10", &rank), 0);
+	cr_assert_neq(emr_charge_add(env.db, visit, "99213", "", 1, "1", &c), 0);
+	cr_assert_neq(emr_invoice_issue(env.db, visit, &iid, number), 0);
+	cr_assert_neq(emr_payment_post(env.db, pid, 100, "cash", "", 0, true), 0);
+	cr_assert_neq(emr_balance(env.db, pid, &bal), 0);
+	cr_assert_neq(emr_aging(env.db, b), 0);
+	emr_db_set_actor(env.db, desk.id, desk.login);
+	cr_assert_neq(emr_charge_add(env.db, visit, "99213", "", 1, "1", &c), 0);
+	cr_assert_neq(emr_adjustment_post(env.db, pid, -500, "courtesy", 0), 0);
+	cr_assert_eq(emr_payment_post(env.db, pid, 100, "cash", "", 0, true), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_balance(env.db, pid, &bal), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(bal, -100);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM charges"), 0);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM fee_schedule WHERE code = '99999'"), 0);
+}
