@@ -101,8 +101,9 @@ typedef struct chart_view {
 	emr_observations all_labs;
 	emr_immunizations all_imms;
 
-	/* Procedures (received from other systems), shown with their visit
-	 * in the Visits pane; read with the chart. */
+	/* Procedures (received from other systems), entered-in-error ones
+	 * included: after their visit's reason in the Visits pane, and with
+	 * history on as rows after the problems (proc_at).  Read with the chart. */
 	emr_procedures procedures;
 
 	/* Derived from the chart once per load, so drawing only reads. */
@@ -157,11 +158,21 @@ static const emr_immunizations *imms_of(const chart_view *cv)
 {
 	return cv->history ? &cv->all_imms : &cv->chart.immunizations;
 }
+/* With history on, the Problems pane lists the procedures (received from
+ * other systems) after the problems, as past surgical history: row i is
+ * a procedure when it is past the problems.  NULL for a problem's row. */
+static const emr_procedure *proc_at(const chart_view *cv, int i)
+{
+	int np = (int)problems_of(cv)->n;
+	if (!cv->history || i < np || i - np >= (int)cv->procedures.n)
+		return NULL;
+	return &cv->procedures.items[i - np];
+}
 
 static int pane_count(const chart_view *cv, int p)
 {
 	switch (p) {
-	case P_PROBLEMS: return (int)problems_of(cv)->n;
+	case P_PROBLEMS: return (int)problems_of(cv)->n + (cv->history ? (int)cv->procedures.n : 0);
 	case P_MEDS: return (int)meds_of(cv)->n;
 	case P_ALLERGIES: return (int)allergies_of(cv)->n;
 	case P_VITALS: return cv->n_vital_kinds;
@@ -181,7 +192,7 @@ static int64_t pane_row_id(const chart_view *cv, int p, int i)
 	if (i < 0 || i >= pane_count(cv, p))
 		return -1;
 	switch (p) {
-	case P_PROBLEMS: return problems_of(cv)->items[i].id;
+	case P_PROBLEMS: return proc_at(cv, i) ? -2 - proc_at(cv, i)->id : problems_of(cv)->items[i].id;
 	case P_MEDS: return meds_of(cv)->items[i].id;
 	case P_ALLERGIES: return allergies_of(cv)->items[i].id;
 	case P_VITALS: return cv->vital_kinds[i];
@@ -469,7 +480,7 @@ static void chart_reload(tui_app *app, chart_view *cv)
 		cv->history = false;
 	derive(app, cv);
 	load_billing(app, cv);
-	if (!cv->chart.restricted && emr_procedure_list(app->db, cv->patient_id, EMR_CURRENT, &cv->procedures) != 0) {
+	if (!cv->chart.restricted && emr_procedure_list(app->db, cv->patient_id, EMR_ALL, &cv->procedures) != 0) {
 		tui_error(app, "Reading the procedures: %s", emr_db_error(app->db));
 		emr_list_free(&cv->procedures);
 	}
@@ -747,6 +758,14 @@ static int act_ends(tui_app *app, tui_view *v)
 }
 
 /* The selected row of the focused pane, or -1 with a message. */
+/* A procedure row (history on) is read only here. */
+static int refuse_procedure(tui_app *app, const emr_procedure *pc)
+{
+	tui_message(app, "Procedure %lld came from another system: mark it in error with"
+	            " emr procedure retire %lld --reason TEXT", (long long)pc->id, (long long)pc->id);
+	return TUI_REDRAW;
+}
+
 static int selected_row(tui_app *app, const chart_view *cv)
 {
 	int n = pane_count(cv, cv->focus);
@@ -855,6 +874,8 @@ static int act_edit(tui_app *app, tui_view *v)
 	tui_view *form = NULL;
 	switch (cv->focus) {
 	case P_PROBLEMS:
+		if (proc_at(cv, i))
+			return refuse_procedure(app, proc_at(cv, i));
 		if (!refuse_retired(app, problems_of(cv)->items[i].status))
 			form = ui_form_problem_new(app, pid, problems_of(cv)->items[i].id);
 		break;
@@ -930,6 +951,8 @@ static int act_retire(tui_app *app, tui_view *v)
 	const char *status = "";
 	switch (cv->focus) {
 	case P_PROBLEMS: {
+		if (proc_at(cv, i))
+			return refuse_procedure(app, proc_at(cv, i));
 		const emr_problem *pr = &problems_of(cv)->items[i];
 		emr_problem_code_text(pr, code, sizeof code);
 		snprintf(what, sizeof what, "problem %s %s", code, pr->description);
@@ -997,6 +1020,8 @@ static int act_resolve(tui_app *app, tui_view *v)
 	int i = selected_row(app, cv);
 	if (i < 0)
 		return TUI_REDRAW;
+	if (proc_at(cv, i))
+		return refuse_procedure(app, proc_at(cv, i));
 	const emr_problem *pr = &problems_of(cv)->items[i];
 	if (strcmp(pr->status, "active") != 0) {
 		tui_message(app, "That problem is %s already", pr->status);
@@ -1334,7 +1359,7 @@ static void draw_header(const tui_app *app, const chart_view *cv, int y, int x, 
 static const char *row_status(const chart_view *cv, int p, int i)
 {
 	switch (p) {
-	case P_PROBLEMS: return problems_of(cv)->items[i].status;
+	case P_PROBLEMS: return proc_at(cv, i) ? proc_at(cv, i)->status : problems_of(cv)->items[i].status;
 	case P_MEDS: return meds_of(cv)->items[i].status;
 	case P_ALLERGIES: return allergies_of(cv)->items[i].status;
 	case P_LABS: return labs_of(cv)->items[i].status;
@@ -1390,11 +1415,39 @@ static void pane_title_text(const chart_view *cv, int p, int top, int rows, char
 }
 
 /* code_w: the widest code shown; right_w: the onset (or past tag) column. */
+/* A procedure's row in the Problems pane (history): its code, "Procedure:"
+ * and what was done, and the date it was done (or "in error"). */
+static void draw_procedure_row(line *ln, const emr_procedure *pc, int code_w, int right_w)
+{
+	char code[96], text[EMR_TEXT_MAX + 16], day[EMR_DATE_LEN] = "";
+	emr_procedure_code_text(pc, code, sizeof code);
+	if (emr_display_width(code) > code_w && strcmp(pc->code, "-") != 0)
+		emr_strlcpy(code, pc->code, sizeof code);
+	snprintf(text, sizeof text, "Procedure: %s", pc->description);
+	local_date(pc->performed_start, day);
+	if (right_w < 10)
+		day[4] = '\0';
+	bool err = strcmp(pc->status, "entered-in-error") == 0;
+	line_field(ln, code_w, code, TUI_PAIR_DIM, false);
+	line_gap(ln);
+	line_field(ln, ln->w - ln->col - right_w - 1, text, TUI_PAIR_DIM, false);
+	line_gap(ln);
+	line_field(ln, right_w, err ? "in error" : day, TUI_PAIR_DIM, true);
+}
+
 static void draw_problem(line *ln, const chart_view *cv, int i, int code_w, int right_w)
 {
+	if (proc_at(cv, i)) {
+		draw_procedure_row(ln, proc_at(cv, i), code_w, right_w);
+		return;
+	}
 	const emr_problem *pr = &problems_of(cv)->items[i];
 	char code[40], onset[EMR_DATE_LEN] = "";
 	emr_problem_code_text(pr, code, sizeof code);   /* "E11.9", or "SNOMED 44054006" */
+	/* A narrow column: a SNOMED CT code alone (ICD-10-CM codes start
+	 * with a letter, SNOMED CT's are digits). */
+	if (emr_display_width(code) > code_w && !*pr->icd10)
+		emr_strlcpy(code, pr->snomed, sizeof code);
 	const char *tag = past_tag(P_PROBLEMS, pr->status);
 	int dim = *tag ? TUI_PAIR_DIM : 0;
 	/* Narrow: the onset year is enough to place a problem in time, and
@@ -1645,7 +1698,7 @@ static void draw_visit(line *ln, const chart_view *cv, int i)
 	size_t nproc = 0;
 	for (size_t k = 0; k < cv->procedures.n; k++) {
 		const emr_procedure *pc = &cv->procedures.items[k];
-		if (pc->encounter_id != e->id)
+		if (pc->encounter_id != e->id || strcmp(pc->status, "entered-in-error") == 0)
 			continue;
 		size_t len = strlen(reason);
 		snprintf(reason + len, sizeof reason - len, "%s%s", nproc++ ? ", " : "; procedure: ", pc->description);
@@ -1767,7 +1820,9 @@ static int column_width(const chart_view *cv, int p, int pane_w)
 	int n = pane_count(cv, p);
 	for (int i = 0; i < n; i++) {
 		char buf[400];
-		if (p == P_PROBLEMS) {
+		if (p == P_PROBLEMS && proc_at(cv, i)) {
+			emr_procedure_code_text(proc_at(cv, i), buf, sizeof buf);
+		} else if (p == P_PROBLEMS) {
 			emr_problem_code_text(&problems_of(cv)->items[i], buf, sizeof buf);
 		} else if (p == P_MEDS) {
 			const emr_medication *m = &meds_of(cv)->items[i];
@@ -1786,7 +1841,9 @@ static int column_width(const chart_view *cv, int p, int pane_w)
 		if (bw > w)
 			w = bw;
 	}
-	int cap = p == P_PROBLEMS ? 8 : p == P_ALLERGIES ? pane_w * 2 / 5 : pane_w / 2;
+	/* Problems: "E11.9"; "SNOMED 38341003" where the pane has room, else
+	 * the SNOMED CT code alone. */
+	int cap = p == P_PROBLEMS ? (pane_w >= 60 ? 16 : 9) : p == P_ALLERGIES ? pane_w * 2 / 5 : pane_w / 2;
 	if (p == P_MEDS && core > cap)
 		cap = core < pane_w * 3 / 5 ? core : pane_w * 3 / 5;
 	return w < cap ? w : cap;

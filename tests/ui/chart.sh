@@ -338,4 +338,20 @@ else
 	echo "skipped: imported notes (no Synthea file under $SYN)"
 fi
 
+# Imported medications name their outside prescriber; a SNOMED-only
+# problem shows its code; history (H) lists the procedures after the
+# problems, read only.
+kermit=$(ls "$SYN"/Kermit_Trantow_*.json 2>/dev/null | head -n 1)
+if [ -n "$kermit" ] && "$EMR_BIN" import fhir "$kermit" >/dev/null 2>&1; then
+	open_chart trantow
+	check "a SNOMED-only problem shows its code" "38341003  Hypertension"
+	check "an imported medication names its outside prescriber" "Dr. Levi Reichert (outside)"
+	absent "procedures are not in the current view" "Procedure: Documenta"
+	keys H
+	check "history lists the procedures after the problems" "Procedure: Documenta.* 2016"
+	keys 1 End e
+	check_prompt "a procedure is not edited here" "came from another system: mark it in error"
+	stop
+fi
+
 finish
