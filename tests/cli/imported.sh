@@ -143,6 +143,11 @@ run print note "$note" --format md
 expect "print note (md): attribution" 0 "Written by:\*\* $author (imported from another system)"
 run print note "$note" --format html
 expect "print note (html): attribution" 0 "(imported from another system)"
+enc=$(sql "select encounter_id from notes where id = $note")
+run print visit "$enc"
+expect "print visit: the outside provider" 0 "Provider: $author (outside)"
+expect "print visit: the note written by its source author" 0 "Written by: $author (imported from another system)"
+expect "print visit: signed at the source" 0 "Signed: at the source"
 run print note "$local_note"
 expect "print note of a note written here: its author" 0 "Written by: Dana Test, MD"
 run print summary "$kmrn"
