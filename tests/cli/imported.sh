@@ -143,6 +143,12 @@ run print note "$note" --format md
 expect "print note (md): attribution" 0 "Written by:\*\* $author (imported from another system)"
 run print note "$note" --format html
 expect "print note (html): attribution" 0 "(imported from another system)"
+if command -v groff >/dev/null && command -v pdftotext >/dev/null; then
+	run print note "$note" --format pdf -o "$TMP/note.pdf"
+	expect "print note (pdf)" 0
+	pdftotext -layout "$TMP/note.pdf" - 2>/dev/null | grep -q "Written by: $author (imported from another system)" &&
+		ok "print note (pdf): attribution" || bad "print note (pdf): attribution"
+fi
 enc=$(sql "select encounter_id from notes where id = $note")
 run print visit "$enc"
 expect "print visit: the outside provider" 0 "Provider: $author (outside)"
