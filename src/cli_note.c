@@ -294,27 +294,32 @@ static const emr_column visit_cols[] = {
 
 static int visit_add(emr_cli *cli, int argc, char **argv)
 {
-	const char *type = NULL, *reason = NULL, *tmpl = NULL;
+	const char *type = NULL, *reason = NULL, *tmpl = NULL, *followup = NULL;
 	bool edit = false;
 	const emr_opt opts[] = {
 		{"type", 't', EMR_OPT_STRING, &type, "TYPE  office (default), telehealth, phone, home, hospital or other"},
 		{"reason", 'r', EMR_OPT_STRING, &reason, "TEXT  reason for the visit (chief complaint)"},
+		{"followup", 0, EMR_OPT_STRING, &followup, "WHEN  see again in 90d, 6w, 3m or 1y (puts the patient on the recall list)"},
 		{"template", 0, EMR_OPT_STRING, &tmpl, "NAME  note template (default: the practice's default, SOAP)"},
 		{"edit", 'e', EMR_OPT_FLAG, &edit, "open the new note in $VISUAL/$EDITOR"},
 		{0},
 	};
 	const char *pos[1];
 	int npos;
-	EMR_CLI_PARSE(cli, "visit", "visit add PATIENT [--type TYPE] [--reason TEXT] [--template NAME] [--edit]", opts, argc,
-	      argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "visit", "visit add PATIENT [--type TYPE] [--reason TEXT] [--followup WHEN] [--template NAME] [--edit]",
+	              opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "visit", "add needs a PATIENT (MRN or id)");
+	int fu_days = 0;
+	if (followup && !emr_followup_parse(followup, &fu_days))
+		return emr_cli_usage(cli, "visit", "--followup \"%s\": expected days, weeks, months or a year, such as 90d, 6w, 3m or 1y (at most 730 days)", followup);
 	emr_patient p;
 	int rc = emr_cli_open_patient(cli, pos[0], &p);
 	if (rc)
 		return rc;
 	emr_encounter e = {0};
 	e.patient_id = p.id;
+	e.followup_days = fu_days;
 	if (type && !emr_strlcpy(e.type, type, sizeof e.type)) {
 		emr_cli_error(cli, "type \"%s\": must be office, telehealth, phone, home, hospital or other", type);
 		return EMR_EXIT_FAIL;
@@ -401,11 +406,38 @@ static int visit_list(emr_cli *cli, int argc, char **argv)
 	return EMR_EXIT_OK;
 }
 
+/* `emr visit followup VISIT WHEN`: "see me again in 3 months", usually
+ * decided at the end of the visit; `none` clears it. */
+static int visit_followup(emr_cli *cli, int argc, char **argv)
+{
+	const emr_opt opts[] = {{0}};
+	const char *pos[2];
+	int npos;
+	EMR_CLI_PARSE(cli, "visit", "visit followup VISIT WHEN  (90d, 6w, 3m, 1y or none)", opts, argc, argv, pos, 2,
+	              &npos);
+	int64_t id;
+	int days;
+	if (npos != 2 || !emr_cli_parse_id(pos[0], &id))
+		return emr_cli_usage(cli, "visit", "followup needs a VISIT (a number) and WHEN (90d, 6w, 3m, 1y or none)");
+	if (!emr_followup_parse(pos[1], &days))
+		return emr_cli_usage(cli, "visit", "followup \"%s\": expected days, weeks, months or a year, such as 90d, 6w, 3m or 1y (at most 730 days), or none", pos[1]);
+	int rc = emr_cli_open_db(cli, true);
+	if (rc)
+		return rc;
+	if (emr_encounter_set_followup(cli->db, id, days) != 0)
+		return emr_cli_fail(cli);
+	if (days)
+		fprintf(cli->out, "visit %lld: follow-up in %d days\n", (long long)id, days);
+	else
+		fprintf(cli->out, "visit %lld: no follow-up\n", (long long)id);
+	return EMR_EXIT_OK;
+}
+
 int emr_cmd_visit(emr_cli *cli, int argc, char **argv)
 {
-	static const emr_subcommand subs[] = {{"add", visit_add}, {"list", visit_list}};
-	return emr_cli_dispatch(cli, "visit", "visit add|list ... (see emr visit SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
-	                argv);
+	static const emr_subcommand subs[] = {{"add", visit_add}, {"list", visit_list}, {"followup", visit_followup}};
+	return emr_cli_dispatch(cli, "visit", "visit add|list|followup ... (see emr visit SUB --help)", subs,
+	                        EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 /* =================================================================== note */

@@ -879,6 +879,37 @@ static int act_charges(tui_app *app, tui_view *v)
 	return TUI_REDRAW;
 }
 
+/* "See me again in 3 months": decided at the end of a visit, it puts the
+ * patient on the recall list until a visit is booked. */
+static int act_followup(tui_app *app, tui_view *v)
+{
+	note_view *nv = as_note(v);
+	if (!nv->loaded || !nv->has_enc) {
+		tui_message(app, "This note belongs to no visit, so it has no follow-up");
+		return TUI_REDRAW;
+	}
+	char buf[16] = "";
+	if (nv->enc.followup_days)
+		fmt(buf, sizeof buf, "%dd", nv->enc.followup_days);
+	if (!tui_prompt(app, "See again in (90d, 6w, 3m, 1y; none clears):", buf, sizeof buf))
+		return TUI_REDRAW;
+	int days;
+	if (!emr_followup_parse(buf, &days)) {
+		tui_error(app, "Follow-up \"%s\" not understood: use days, weeks, months or a year (90d, 6w, 3m, 1y)", buf);
+		return TUI_REDRAW;
+	}
+	if (emr_encounter_set_followup(app->db, nv->enc.id, days) != 0) {
+		tui_error(app, "Follow-up not set: %s", emr_db_error(app->db));
+		return TUI_REDRAW;
+	}
+	nv->enc.followup_days = days;
+	if (days)
+		tui_message(app, "Follow-up in %d days: on the recall list until a visit is booked", days);
+	else
+		tui_message(app, "No follow-up for this visit");
+	return TUI_REDRAW;
+}
+
 static int act_print(tui_app *app, tui_view *v)
 {
 	note_view *nv = as_note(v);
@@ -904,6 +935,7 @@ static const tui_binding note_keys[] = {
 	{{'a'}, "a", "add an addendum to the signed note", act_addendum},
 	{{'p'}, "p", "print the note to a file in ~/emr-prints", act_print},
 	{{'$'}, "$", "the visit's charges: diagnoses, charges, invoice, payment", act_charges},
+	{{'F'}, "F", "follow-up: see the patient again in 90d, 6w, 3m ... (recall list)", act_followup},
 	{{0}, NULL, NULL, NULL},
 };
 
@@ -1060,8 +1092,11 @@ static void draw_header(const tui_app *app, const note_view *nv, int y, int x, i
 		char provider[256] = "";
 		if (*nv->enc.source_provider && !nv->enc.provider_id)
 			emr_encounter_provider_text(&nv->enc, provider, sizeof provider);
-		fmt(line, sizeof line, "Visit %s  %s  %s%s%s", date, nv->enc.type,
-		    *nv->enc.reason ? nv->enc.reason : "(no reason given)", *provider ? "  " : "", provider);
+		char fu[32] = "";
+		if (nv->enc.followup_days)
+			fmt(fu, sizeof fu, "  follow-up %dd", nv->enc.followup_days);
+		fmt(line, sizeof line, "Visit %s  %s  %s%s%s%s", date, nv->enc.type,
+		    *nv->enc.reason ? nv->enc.reason : "(no reason given)", fu, *provider ? "  " : "", provider);
 	} else {
 		fmt(line, sizeof line, "Visit not found");
 	}

@@ -5,6 +5,8 @@
 #include "emr/perm.h"
 #include "emr/util.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,4 +566,74 @@ const char *emr_encounter_signer_text(const emr_encounter *e, char *buf, size_t 
 	else
 		snprintf(buf, size, "%s", e->signer);
 	return buf;
+}
+
+bool emr_followup_parse(const char *s, int *days)
+{
+	if (!s || !*s || strcmp(s, "none") == 0) {
+		*days = 0;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (end == s || errno || n <= 0 || n > 730 || !isdigit((unsigned char)*s))
+		return false;
+	long per = 1;
+	if (*end == 'w')
+		per = 7;
+	else if (*end == 'm')
+		per = 30;
+	else if (*end == 'y')
+		per = 365;
+	else if (*end != 'd' && *end != '\0')
+		return false;
+	if (*end && end[1])
+		return false;
+	if (n * per > 730)
+		return false;
+	*days = (int)(n * per);
+	return true;
+}
+
+int emr_encounter_set_followup(emr_db *db, int64_t encounter_id, int days)
+{
+	if (days < 0 || days > 730) {
+		emr_db_set_error(db, "a follow-up is 1 to 730 days away (or none)");
+		return -1;
+	}
+	if (emr_permit(db, EMR_PERM_CLINICAL_WRITE, "visit follow-up") != 0 || emr_tx_begin(db) != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db, "UPDATE encounters SET followup_days = nullif(?2, 0)"
+	                                   " WHERE id = ?1 AND status <> 'entered-in-error'");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	sqlite3_bind_int(st, 2, days);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_db_fail(db, "setting the follow-up");
+		goto fail;
+	}
+	if (sqlite3_changes(emr_db_sqlite(db)) == 0) {
+		emr_db_set_error(db, "no visit %lld (or it was entered in error)", (long long)encounter_id);
+		goto fail;
+	}
+	char detail[48];
+	snprintf(detail, sizeof detail, "follow-up %d days", days);
+	int64_t pid = 0;
+	st = emr_db_stmt(db, "SELECT patient_id FROM encounters WHERE id = ?1");
+	if (st) {
+		sqlite3_bind_int64(st, 1, encounter_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			pid = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (emr_audit(db, "update", "encounters", encounter_id, pid, detail) != 0)
+		goto fail;
+	return emr_tx_commit(db);
+fail:
+	emr_tx_rollback(db);
+	return -1;
 }

@@ -68,6 +68,15 @@ int emr_encounter_get(emr_db *db, int64_t id, emr_encounter *out);
 /* Newest first, with each visit's note status and signer; limit 0 = all. */
 int emr_encounter_list(emr_db *db, int64_t patient_id, int limit, emr_encounters *out);
 
+/* The follow-up interval of a visit ("see me again in 3 months"), which
+ * puts the patient on the recall list (schedule.h) once it is due and
+ * nothing is booked; days 0 clears it.  Clinical write; audited. */
+int emr_encounter_set_followup(emr_db *db, int64_t encounter_id, int days);
+/* "90", "90d", "6w", "3m", "1y" (a month is 30 days, a year 365) into
+ * days, 1 to 730 (the schema's limit); "" and "none" are 0.  False for
+ * anything else. */
+bool emr_followup_parse(const char *s, int *days);
+
 /* Creates the draft note of an encounter from body. */
 int emr_note_add(emr_db *db, int64_t encounter_id, const char *template_name, const char *body, int64_t *id_out);
 int emr_note_get(emr_db *db, int64_t id, emr_note *out);

@@ -96,4 +96,24 @@ expect "the front desk books an appointment" 0
 EMR_USER=fdesk; run appt add "$MRN" --at "2026-12-01 10:00" --provider fdesk; EMR_USER=drtest
 expect "a clerk is not a provider" 1 "" "no such active physician or nurse"
 
+# The follow-up is set at the visit, and drives the recall list.
+run patient add --given Fay --family Follow --dob 1960-02-02 --sex female
+FMRN=$(sql "SELECT mrn FROM patients WHERE family_name = 'Follow'")
+run visit add "$FMRN" --reason "BP" --followup 3x
+expect "a follow-up that is not a duration is refused" 2 "" "expected days, weeks, months or a year"
+run visit add "$FMRN" --reason "BP" --followup 6w
+expect "a visit with a follow-up" 0 "visit"
+FV=$(sql "SELECT id FROM encounters WHERE patient_id = (SELECT id FROM patients WHERE mrn = '$FMRN')")
+[ "$(sql "SELECT followup_days FROM encounters WHERE id = $FV")" = 42 ] && ok "6w is 42 days" || bad "6w is 42 days"
+run recall
+expect "the patient is on the recall list" 0 "Follow, Fay"
+run visit followup "$FV" none
+expect "cleared" 0 "no follow-up"
+run recall
+printf '%s' "$OUT" | grep -q "Follow, Fay" && bad "cleared: off the recall list" || ok "cleared: off the recall list"
+run visit followup "$FV" 3m
+expect "set after the visit" 0 "follow-up in 90 days"
+run visit followup 99999 3m
+expect "an unknown visit is refused" 1 "" "no visit 99999"
+
 finish

@@ -284,6 +284,18 @@ f=$(ls "$HOME/emr-prints/" 2>/dev/null | grep '^note-1-2026-11-25\.' | head -1)
 [ -n "$f" ] && [ -s "$HOME/emr-prints/$f" ] && ok "the printout file is written ($f)" || bad "the printout file is written"
 [ "$(stat -c %a "$HOME/emr-prints")" = 700 ] && ok "the prints directory is private (0700)" || bad "the prints directory is private (0700)"
 [ -n "$f" ] && [ "$(stat -c %a "$HOME/emr-prints/$f")" = 600 ] && ok "the printout is private (0600)" || bad "the printout is private (0600)"
+# F sets the follow-up, even on a signed note (it is the visit's, not the note's).
+keys F
+check_status "F asks when to see the patient again" "See again in"
+$T send-keys -t emr -l "3x"
+keys Enter
+check_status "a follow-up that is not a duration is refused in words" "not understood"
+keys F
+$T send-keys -t emr -l "3m"
+keys Enter
+check_status "F 3m sets a 90-day follow-up" "Follow-up in 90 days"
+check "the note's visit line shows it" "follow-up 90d"
+db_ok "the visit has the follow-up" "select followup_days from encounters where reason like 'Cough%'" "90"
 keys q
 check "the Visits pane shows the note signed, with the signer's initials" "2026-11-25 office Cough.* signed DT"
 keys p

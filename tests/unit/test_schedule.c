@@ -287,3 +287,51 @@ Test(schedule, spring_forward_durations_are_real_minutes)
 	cr_assert_str_eq(l1, "2027-03-14 03:15");
 	emr_appts_free(&list);
 }
+
+Test(schedule, followup_is_written_as_days_weeks_months_or_a_year)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+		int days;
+	} cases[] = {
+		{"90", true, 90},  {"90d", true, 90}, {"6w", true, 42},  {"3m", true, 90},   {"1y", true, 365},
+		{"2y", true, 730}, {"", true, 0},     {"none", true, 0}, {"731", false, 0},  {"25m", false, 0},
+		{"0", false, 0},   {"-3m", false, 0}, {"3x", false, 0},  {"3mo", false, 0},  {"m", false, 0},
+		{" 3m", false, 0}, {"3 m", false, 0}, {"99999999999999999999d", false, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int d = -1;
+		cr_assert_eq(emr_followup_parse(cases[i].in, &d), cases[i].ok, "\"%s\"", cases[i].in);
+		if (cases[i].ok)
+			cr_assert_eq(d, cases[i].days, "\"%s\" gave %d", cases[i].in, d);
+	}
+}
+
+/* Setting the follow-up at the end of a visit puts the patient on the
+ * recall list; clearing it takes them off; an unknown visit is refused. */
+Test(schedule, followup_set_after_the_visit_drives_the_recall_list)
+{
+	emr_encounter e = {0};
+	e.patient_id = pid;
+	strcpy(e.start_at, "2026-10-01T14:00:00Z");
+	cr_assert_eq(emr_encounter_add(env.db, &e), 0, "%s", emr_db_error(env.db));
+	emr_recalls r;
+	cr_assert_eq(emr_recall_list(env.db, &r), 0);
+	cr_assert_eq(r.n, 0, "no follow-up yet");
+	emr_recalls_free(&r);
+	cr_assert_eq(emr_encounter_set_followup(env.db, e.id, 42), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_recall_list(env.db, &r), 0);
+	cr_assert_eq(r.n, 1);
+	cr_assert_str_eq(r.items[0].due, "2026-11-12");
+	emr_recalls_free(&r);
+	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM audit_events WHERE action = 'update' AND entity = 'encounters'"
+	                              " AND detail = 'follow-up 42 days'"), 1);
+	cr_assert_eq(emr_encounter_set_followup(env.db, e.id, 0), 0, "%s", emr_db_error(env.db));
+	cr_assert_eq(emr_recall_list(env.db, &r), 0);
+	cr_assert_eq(r.n, 0, "cleared");
+	emr_recalls_free(&r);
+	cr_assert_neq(emr_encounter_set_followup(env.db, e.id + 100, 30), 0);
+	cr_assert(strstr(emr_db_error(env.db), "no visit"), "%s", emr_db_error(env.db));
+	cr_assert_neq(emr_encounter_set_followup(env.db, e.id, 731), 0);
+}
