@@ -1140,7 +1140,7 @@ static const tui_binding chart_keys[] = {
 	{{'X'}, "X", "export the whole chart as FHIR R4 to ~/emr-exports", act_export},
 	{{'f'}, "f", "vital signs flowsheet", act_flowsheet},
 	{{'t'}, "t", "trend of the selected lab test", act_trend},
-	{{'H'}, "H", "show / hide history (resolved, stopped, in error)", act_history},
+	{{'H'}, "H", "show / hide history (resolved, stopped, in error; procedures)", act_history},
 	{{'D'}, "D", "edit demographics (name, DOB, phone, address ...)", act_demographics},
 	{{0}, NULL, NULL, NULL},
 };
