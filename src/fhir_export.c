@@ -42,7 +42,7 @@
 
 const char *const emr_fhir_types[EMR_FHIR_NTYPES] = {
 	"Patient", "Organization", "Practitioner", "Encounter", "Condition", "AllergyIntolerance",
-	"MedicationRequest", "Observation", "Immunization", "DocumentReference", "Appointment",
+	"MedicationRequest", "Observation", "Immunization", "Procedure", "DocumentReference", "Appointment",
 	"ChargeItem", "Invoice",
 };
 
@@ -420,6 +420,7 @@ typedef struct chart {
 	emr_medications meds;
 	emr_observations vitals, labs;
 	emr_immunizations imms;
+	emr_procedures procs;
 	emr_encounters encs;
 	emr_encounter_dxs dxs;
 	emr_notes notes;
@@ -437,6 +438,7 @@ static void chart_free(chart *c)
 	emr_list_free(&c->vitals);
 	emr_list_free(&c->labs);
 	emr_list_free(&c->imms);
+	emr_list_free(&c->procs);
 	emr_encounters_free(&c->encs);
 	emr_encounter_dxs_free(&c->dxs);
 	emr_notes_free(&c->notes);
@@ -457,6 +459,7 @@ static int chart_read(fx *x, int64_t patient_id, chart *c)
 	    emr_observation_list(db, patient_id, NULL, "vital", EMR_ALL, 0, &c->vitals) != 0 ||
 	    emr_observation_list(db, patient_id, NULL, "lab", EMR_ALL, 0, &c->labs) != 0 ||
 	    emr_immunization_list(db, patient_id, EMR_ALL, &c->imms) != 0 ||
+	    emr_procedure_list(db, patient_id, EMR_ALL, &c->procs) != 0 ||
 	    emr_encounter_list(db, patient_id, 0, &c->encs) != 0 ||
 	    emr_encounter_dx_list_patient(db, patient_id, &c->dxs) != 0 ||
 	    emr_note_list_patient(db, patient_id, &c->notes) != 0 ||
@@ -592,7 +595,10 @@ static int emit_encounter(fx *x, const chart *c, const emr_encounter *e)
 	snprintf(type_text, sizeof type_text, "%s visit", e->type);
 	push(r, "type", concept_code(EMR_FHIR_SNOMED, "308335008", "Patient encounter procedure", type_text));
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
+	/* An imported visit's clinician is not a user here: named only. */
 	json_t *who = ref_user(x, e->provider_id);
+	if (!who && *e->source_provider)
+		who = json_pack("{s:o}", "display", jstr(e->source_provider));
 	if (who)
 		push(r, "participant",
 		     json_pack("{s:[o], s:o}", "type",
@@ -764,7 +770,12 @@ static int emit_medication(fx *x, const chart *c, const emr_medication *m)
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
 	set(r, "encounter", ref_chart_encounter(x, c, m->encounter_id));
 	set_str(r, "authoredOn", m->created_at);
+	/* The prescriber: a user here, else as the source named them (an
+	 * imported prescription; a Reference with a display only), else the
+	 * patient (a medication they report taking). */
 	json_t *who = ref_user(x, m->prescriber_id);
+	if (!who && *m->source_prescriber)
+		who = json_pack("{s:o}", "display", jstr(m->source_prescriber));
 	json_object_set_new(r, "requester", who ? who : ref_patient(x, c->p.id));
 	push(r, "reasonCode", concept(NULL, m->reason));
 	if (*m->allergy_override)
@@ -1002,6 +1013,50 @@ static int emit_immunization(fx *x, const chart *c, const emr_immunization *im)
 	return emit(x, r);
 }
 
+/* -------------------------------------------------------------- Procedure */
+
+static int emit_procedure(fx *x, const chart *c, const emr_procedure *p)
+{
+	json_t *r = resource_id(x, "Procedure", "procedure", p->id, "us-core-procedure", "procedures");
+	/* The table's statuses are R4's EventStatus codes. */
+	json_object_set_new(r, "status", json_string(*p->status ? p->status : "unknown"));
+	static const struct { const char *emr, *uri; } systems[] = {
+		{"SNOMED", EMR_FHIR_SNOMED}, {"CPT", EMR_FHIR_CPT}, {"HCPCS", EMR_FHIR_HCPCS},
+	};
+	const char *system = NULL;
+	for (size_t i = 0; i < EMR_ARRAY_LEN(systems); i++)
+		if (strcmp(p->code_system, systems[i].emr) == 0)
+			system = systems[i].uri;
+	/* An "other" code (or the "-" of a procedure that came with text
+	 * only) has no system to name: the text alone. */
+	json_t *cd = system && strcmp(p->code, "-") != 0 ? coding(system, p->code, p->description) : NULL;
+	json_object_set_new(r, "code", concept(cd, p->description));
+	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
+	set(r, "encounter", ref_chart_encounter(x, c, p->encounter_id));
+	if (*p->performed_start && *p->performed_end && strcmp(p->performed_start, p->performed_end) != 0) {
+		json_object_set_new(r, "performedPeriod", json_pack("{s:s, s:s}", "start", p->performed_start, "end",
+		                                                    p->performed_end));
+	} else if (*p->performed_start) {
+		set_str(r, "performedDateTime", p->performed_start);
+	} else if (*p->performed_end) {
+		json_object_set_new(r, "performedPeriod", json_pack("{s:s}", "end", p->performed_end));
+	} else if (strcmp(p->status, "completed") == 0) {
+		/* US Core: performed[x] is required when completed. */
+		json_object_set_new(r, "_performedDateTime",
+		                    json_pack("{s:[{s:s, s:s}]}", "extension", "url",
+		                              "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode",
+		                              "unknown"));
+	}
+	/* Who did it, as the source named them: not a user here. */
+	if (*p->performer)
+		push(r, "performer", json_pack("{s:{s:o}}", "actor", "display", jstr(p->performer)));
+	if (*p->note)
+		push(r, "note", json_pack("{s:o}", "text", jstr(p->note)));
+	if (strcmp(p->status, "entered-in-error") == 0 && *p->retired_reason)
+		push(r, "note", json_pack("{s:o}", "text", jstr(p->retired_reason)));
+	return emit(x, r);
+}
+
 /* ------------------------------------------------------ DocumentReference */
 
 static json_t *markdown_attachment(const char *body, const char *title, const char *created)
@@ -1051,6 +1106,14 @@ static json_t *docref_context(fx *x, const chart *c, int64_t encounter_id)
 	return json_pack("{s:[o], s:o}", "encounter", ref_encounter(x, e->id), "period", period);
 }
 
+/* The author of an imported document, as the source named them: a
+ * Reference with a display only (valid R4), NULL when unnamed. */
+static json_t *outside_author(const char *name)
+{
+	json_t *v = jstr(name);
+	return v ? json_pack("{s:o}", "display", v) : NULL;
+}
+
 static int emit_note(fx *x, const chart *c, const emr_note *n)
 {
 	json_t *r = docref_base(x, c, "note", n->id, "notes", "11506-3", "Progress note");
@@ -1061,10 +1124,18 @@ static int emit_note(fx *x, const chart *c, const emr_note *n)
 	json_object_set_new(r, "docStatus", json_string(signed_ ? "final" : "preliminary"));
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
 	set_str(r, "date", signed_ ? n->signed_at : n->updated_at);
-	push(r, "author", ref_user(x, n->author_id));
+	/* An imported note was written and signed elsewhere: author_id and
+	 * signed_by are the user who imported it, so its author goes out as
+	 * the source named them (display only, no reference) or not at all,
+	 * and no authenticator is claimed here. */
+	bool outside = n->imported || *n->source_author;
+	if (outside)
+		push(r, "author", outside_author(n->source_author));
+	else
+		push(r, "author", ref_user(x, n->author_id));
 	/* Who signed, and when: R4 has no element for the time, so it rides
 	 * on the authenticator reference as an extension. */
-	if (signed_ && n->signed_by) {
+	if (signed_ && n->signed_by && !outside) {
 		json_t *auth = ref_user(x, n->signed_by);
 		push(auth, "extension", json_pack("{s:s, s:s}", "url", EMR_FHIR_EXT_SIGNED_AT, "valueDateTime", n->signed_at));
 		json_object_set_new(r, "authenticator", auth);
@@ -1086,7 +1157,10 @@ static int emit_addendum(fx *x, const chart *c, const emr_note *n, const emr_add
 	json_object_set_new(r, "docStatus", json_string("final"));
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
 	set_str(r, "date", a->created_at);
-	push(r, "author", ref_user(x, a->author_id));
+	if (a->imported || *a->source_author)
+		push(r, "author", outside_author(a->source_author));
+	else
+		push(r, "author", ref_user(x, a->author_id));
 	char title[64];
 	snprintf(title, sizeof title, "Addendum %" PRId64 " to visit note %" PRId64, a->id, n->id);
 	push(r, "content", json_pack("{s:o}", "attachment", markdown_attachment(a->body, title, a->created_at)));
@@ -1230,6 +1304,9 @@ static int emit_chart(fx *x, int64_t patient_id)
 		rc = emit_observation(x, &c, &c.labs.items[i], false);
 	for (size_t i = 0; i < c.imms.n && rc == 0; i++)
 		rc = emit_immunization(x, &c, &c.imms.items[i]);
+	/* Oldest first, as the visits. */
+	for (size_t i = c.procs.n; i-- > 0 && rc == 0;)
+		rc = emit_procedure(x, &c, &c.procs.items[i]);
 	for (size_t i = 0; i < c.notes.n && rc == 0; i++) {
 		const emr_note *n = &c.notes.items[i];
 		rc = emit_note(x, &c, n);

@@ -1791,7 +1791,14 @@ static int map_medication(state *s, entry *e, int64_t pid)
 	json_t *req = json_object_get(e->res, "requester");
 	int64_t prescriber = ref_user(s, req);
 	char source_prescriber[EMR_NAME_MAX] = "";
-	if (!prescriber && req)
+	/* A requester that is the patient (a medication they report taking,
+	 * as emr exports one) names no prescriber. */
+	target rt;
+	const char *rref = jstr(req, "reference");
+	bool by_patient = rref && (strncmp(rref, "Patient/", 8) == 0 ||
+	                           (resolve(s, rref, &rt) && (!strcmp(rt.type, "Patient") ||
+	                                                      (rt.table && !strcmp(rt.table, "patients")))));
+	if (!prescriber && req && !by_patient)
 		ref_name(s, req, source_prescriber, sizeof source_prescriber);
 	sqlite3_stmt *st = emr_db_stmt(s->db,
 		"INSERT INTO medications(patient_id, encounter_id, drug, rxnorm, strength, form, route, sig, quantity,"

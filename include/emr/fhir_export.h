@@ -52,7 +52,7 @@ int emr_fhir_installation_uid(emr_db *db, char uid[33]);
 int emr_fhir_export_patient(emr_db *db, int64_t patient_id, FILE *out);
 
 /* Resource types of a bulk export, in the order their files are listed. */
-#define EMR_FHIR_NTYPES 13
+#define EMR_FHIR_NTYPES 14
 extern const char *const emr_fhir_types[EMR_FHIR_NTYPES];
 
 typedef struct emr_fhir_bulk_opts {

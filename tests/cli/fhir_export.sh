@@ -318,4 +318,81 @@ else
 	ok "no ../shared corpus: identifiers from elsewhere not checked"
 fi
 
+# --------------------------------------------------------------- procedures, outside authors
+# A Synthea chart with procedures (Kallie) and one with notes written
+# elsewhere (Cecelia): every procedure is a Procedure, and what was
+# written, done or prescribed elsewhere is attributed to its source's
+# people by name only, never to the user who imported it.
+SYN=$(dirname "$(cd "$(dirname "$0")/../.." && pwd)")/shared/data/fhir-r4/synthea
+set -- "$SYN"/Kallie862_Frami345_*.json "$SYN"/Cecelia952_Romaguera67_*.json
+if [ -f "$1" ] && [ -f "$2" ]; then
+	run import fhir "$1" "$2"
+	expect "Synthea charts with procedures and notes import" 0
+	KAL=$(sql "SELECT patient_id FROM procedures GROUP BY patient_id ORDER BY count(*) DESC LIMIT 1")
+	CEC=$(sql "SELECT patient_id FROM notes WHERE source_author <> '' GROUP BY patient_id ORDER BY count(*) DESC LIMIT 1")
+	KMRN=$(sql "SELECT mrn FROM patients WHERE id = ${KAL:-0}")
+	CMRN=$(sql "SELECT mrn FROM patients WHERE id = ${CEC:-0}")
+	run export fhir "$KMRN" -o "$TMP/kallie.json"
+	expect "a chart with procedures exports" 0
+	run export fhir "$CMRN" -o "$TMP/cecelia.json"
+	expect "a chart with imported notes exports" 0
+	run procedure list "$KMRN" --all --csv
+	NPROC=$(($(printf '%s\n' "$OUT" | wc -l) - 1))
+	ME=$(sql "SELECT display_name FROM users WHERE login = '$EMR_USER'")
+	MEID=$(sql "SELECT id FROM users WHERE login = '$EMR_USER'")
+	sql "SELECT source_author FROM notes WHERE patient_id = $CEC ORDER BY id" >"$TMP/authors"
+	sql "SELECT source_prescriber FROM medications WHERE patient_id = $KAL ORDER BY id" >"$TMP/prescribers"
+	python3 - "$TMP/kallie.json" "$TMP/cecelia.json" "$NPROC" "$ME" "$MEID" "$TMP/authors" "$TMP/prescribers" >"$TMP/py.out" 2>&1 <<'PY'
+import json, sys
+kal, cec = (json.load(open(f)) for f in sys.argv[1:3])
+nproc, me, meid = int(sys.argv[3]), sys.argv[4], sys.argv[5]
+authors = open(sys.argv[6]).read().splitlines()
+prescribers = open(sys.argv[7]).read().splitlines()
+failed = 0
+def check(name, cond):
+    global failed
+    if not cond:
+        failed += 1
+        print("FAIL", name)
+def of(b, t): return [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == t]
+procs = of(kal, "Procedure")
+check("a Procedure per row of emr procedure list (%d vs %d)" % (len(procs), nproc), len(procs) == nproc and nproc > 0)
+check("Procedures are US Core", all(p["meta"]["profile"] == ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure|6.1.0"] for p in procs))
+check("Procedures are coded in SNOMED CT", all(p["code"]["coding"][0]["system"] == "http://snomed.info/sct" and p["code"]["coding"][0]["code"] for p in procs))
+check("Procedures say when", all("performedDateTime" in p or "performedPeriod" in p for p in procs))
+check("Procedures name their visit", all(p.get("encounter", {}).get("reference", "").startswith("urn:uuid:") for p in procs))
+check("Procedures carry emr's identifier", all(p["identifier"][0]["system"].endswith(":procedures") for p in procs))
+docs = of(cec, "DocumentReference")
+check("every imported note is exported", len(docs) == len(authors) and docs)
+got = sorted(a["display"] for d in docs for a in d.get("author", []))
+check("an imported note's author is its source author, by name (%s)" % got[:1], got == sorted(a for a in authors if a))
+check("... with no reference", all("reference" not in a for d in docs for a in d.get("author", [])))
+check("... and not the importing user", all(a.get("display") != me for d in docs for a in d.get("author", [])))
+check("no authenticator is claimed for an imported note", all("authenticator" not in d for d in docs))
+check("docStatus is kept", all(d["docStatus"] == "final" for d in docs))
+check("the importing user is not a Practitioner of the export", not [p for p in of(cec, "Practitioner") + of(kal, "Practitioner") if p["id"] == "user-" + meid])
+check("an imported visit's clinician is named, not referenced",
+      all("reference" not in x["individual"] and x["individual"]["display"] for e in of(cec, "Encounter") + of(kal, "Encounter") for x in e.get("participant", [])))
+meds = of(kal, "MedicationRequest")
+check("an imported prescription's requester is the source's prescriber by name",
+      meds and sorted(m["requester"].get("display", "") for m in meds) == sorted(prescribers) and all("reference" not in m["requester"] for m in meds))
+print("python: %d failed" % failed)
+PY
+	RC=$?
+	OUT=$(cat "$TMP/py.out")
+	ERR=""
+	grep '^FAIL' "$TMP/py.out" | sed 's/^/      /'
+	expect "procedures and outside authors read back (python)" 0 "python: 0 failed"
+	run export fhir --all --ndjson "$TMP/bulk2"
+	expect "bulk export with procedures" 0 "Procedure"
+	n=$(wc -l <"$TMP/bulk2/Procedure.ndjson" 2>/dev/null)
+	[ "${n:-0}" = "$(sql "SELECT count(*) FROM procedures")" ] && ok "Procedure.ndjson has every procedure ($n)" || bad "Procedure.ndjson has every procedure (${n:-none})"
+	node "$VALIDATE" "$TMP/kallie.json" "$TMP/cecelia.json" "$TMP"/bulk2/*.ndjson >"$TMP/validate.out" 2>&1
+	RC=$?
+	OUT=$(tail -20 "$TMP/validate.out")
+	expect "validator: procedures and imported notes, zero errors" 0 ": 0 errors"
+else
+	ok "no ../shared corpus: procedures and outside authors not checked"
+fi
+
 finish

@@ -6,6 +6,7 @@
 
 #include "emr/billing.h"
 #include "emr/clinical.h"
+#include "emr/fhir.h"
 #include "emr/fhir_export.h"
 #include "emr/note.h"
 #include "emr/patient.h"
@@ -720,4 +721,154 @@ Test(fhir_export, bulk_ndjson_files)
 	emr_fhir_bulk_opts force = {.force = true};
 	cr_assert_eq(emr_fhir_export_all_ndjson(env.db, dir, &force, &res), 0, "%s", emr_db_error(env.db));
 	cr_assert_eq(test_int(env.db, "SELECT count(*) FROM audit_events WHERE action = 'export' AND detail LIKE '%NDJSON%'"), 2);
+}
+
+Test(fhir_export, procedures)
+{
+	int64_t enc = new_visit("office");
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO procedures(id, patient_id, encounter_id, code_system, code, description, performed_start,"
+	         " performed_end, status, performer, note, created_at) VALUES"
+	         " (1, %lld, %lld, 'SNOMED', '80146002', 'Appendectomy', '2020-03-01T10:00:00Z', '2020-03-01T11:30:00Z',"
+	         " 'completed', 'Dr. Levi Reichert', 'uneventful', '2026-01-01T00:00:00Z'),"
+	         " (2, %lld, NULL, 'CPT', '11400', 'Excision of benign lesion', '2021-05-02T09:00:00Z', NULL,"
+	         " 'completed', '', '', '2026-01-01T00:00:00Z'),"
+	         " (3, %lld, NULL, 'other', '-', 'Mole removed at a fair', NULL, NULL, 'completed', '', '',"
+	         " '2026-01-01T00:00:00Z')",
+	         (long long)pid, (long long)enc, (long long)pid, (long long)pid);
+	test_exec(env.db, sql);
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO procedures(id, patient_id, code_system, code, description, performed_start, status,"
+	         " created_at, retired_at, retired_reason) VALUES (4, %lld, 'HCPCS', 'G0105', 'Colonoscopy',"
+	         " '2022-01-01T08:00:00Z', 'entered-in-error', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z',"
+	         " 'wrong patient')",
+	         (long long)pid);
+	test_exec(env.db, sql);
+	json_t *b = export_json(pid);
+	cr_assert_eq(count_type(b, "Procedure"), 4);
+	int refs = 0;
+	check_references(b, b, &refs);
+
+	json_t *p = by_id(b, "procedure-1");
+	cr_assert_not_null(p);
+	cr_assert_str_eq(str(p, "meta.profile.0"), "http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure|6.1.0");
+	cr_assert(strstr(str(p, "identifier.0.system"), ":procedures") != NULL);
+	cr_assert_str_eq(str(p, "identifier.0.value"), "1");
+	cr_assert_str_eq(str(p, "status"), "completed");
+	cr_assert(has_code(get(p, "code"), EMR_FHIR_SNOMED, "80146002"));
+	cr_assert_str_eq(str(p, "code.text"), "Appendectomy");
+	cr_assert_str_eq(str(p, "performedPeriod.start"), "2020-03-01T10:00:00Z");
+	cr_assert_str_eq(str(p, "performedPeriod.end"), "2020-03-01T11:30:00Z");
+	cr_assert_null(get(p, "performedDateTime"));
+	cr_assert_str_eq(str(by_full_url(b, str(p, "subject.reference")), "resourceType"), "Patient");
+	cr_assert_str_eq(str(by_full_url(b, str(p, "encounter.reference")), "resourceType"), "Encounter");
+	/* The performer as the source named them: not a Practitioner here. */
+	cr_assert_str_eq(str(p, "performer.0.actor.display"), "Dr. Levi Reichert");
+	cr_assert_null(get(p, "performer.0.actor.reference"));
+	cr_assert_str_eq(str(p, "note.0.text"), "uneventful");
+
+	p = by_id(b, "procedure-2");
+	cr_assert(has_code(get(p, "code"), EMR_FHIR_CPT, "11400"));
+	cr_assert_str_eq(str(p, "performedDateTime"), "2021-05-02T09:00:00Z");
+	cr_assert_null(get(p, "encounter"));
+	cr_assert_null(get(p, "performer"));
+
+	/* Text only; completed with no date: US Core wants performed[x], so
+	 * a data-absent-reason. */
+	p = by_id(b, "procedure-3");
+	cr_assert_null(get(p, "code.coding"));
+	cr_assert_str_eq(str(p, "code.text"), "Mole removed at a fair");
+	cr_assert_str_eq(str(p, "_performedDateTime.extension.0.valueCode"), "unknown");
+
+	p = by_id(b, "procedure-4");
+	cr_assert_str_eq(str(p, "status"), "entered-in-error");
+	cr_assert(has_code(get(p, "code"), EMR_FHIR_HCPCS, "G0105"));
+	cr_assert_str_eq(str(p, "note.0.text"), "wrong patient");
+	json_decref(b);
+
+	/* Bulk: a Procedure.ndjson, counted under "Procedure". */
+	char dir[400];
+	snprintf(dir, sizeof dir, "%s/bulk-procedures", env.dir);
+	emr_fhir_bulk_result res;
+	cr_assert_eq(emr_fhir_export_all_ndjson(env.db, dir, NULL, &res), 0, "%s", emr_db_error(env.db));
+	int t = -1;
+	for (int i = 0; i < EMR_FHIR_NTYPES; i++)
+		if (strcmp(emr_fhir_types[i], "Procedure") == 0)
+			t = i;
+	cr_assert_geq(t, 0, "Procedure is a bulk type");
+	cr_assert_eq(res.counts[t], 4);
+	char path[512];
+	snprintf(path, sizeof path, "%s/Procedure.ndjson", dir);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+}
+
+/* Records written elsewhere (emr import fhir) are attributed to the
+ * source's people by name, never to the user who imported them. */
+Test(fhir_export, outside_authors_by_name_only)
+{
+	int64_t enc = new_visit("office");
+	int64_t note;
+	cr_assert_eq(emr_note_add(env.db, enc, "soap", "Seen elsewhere.\n", &note), 0, "%s", emr_db_error(env.db));
+	char sql[512];
+	snprintf(sql, sizeof sql, "UPDATE notes SET source_author = 'Dr. Jane Roe' WHERE id = %lld", (long long)note);
+	test_exec(env.db, sql);
+	cr_assert_eq(emr_note_sign(env.db, note), 0, "%s", emr_db_error(env.db));
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO note_addenda(id, note_id, author_id, body, created_at, source_author) VALUES"
+	         " (70, %lld, (SELECT id FROM users WHERE login = 'drtest'), 'Later.', '2026-01-01T00:00:00Z', 'Dr. Ann Poe')",
+	         (long long)note);
+	test_exec(env.db, sql);
+	snprintf(sql, sizeof sql, "UPDATE encounters SET provider_id = NULL, source_provider = 'Dr. Levi Reichert' WHERE id = %lld",
+	         (long long)enc);
+	test_exec(env.db, sql);
+	emr_medication rx = {.patient_id = pid, .is_prescription = true};
+	strcpy(rx.drug, "amoxicillin");
+	strcpy(rx.sig, "Take 1 capsule three times daily");
+	cr_assert_eq(emr_medication_add(env.db, &rx), 0, "%s", emr_db_error(env.db));
+	snprintf(sql, sizeof sql,
+	         "UPDATE medications SET prescriber_id = NULL, is_prescription = 0, source_prescriber = 'Dr. Max Ode'"
+	         " WHERE id = %lld", (long long)rx.id);
+	test_exec(env.db, sql);
+
+	json_t *b = export_json(pid);
+	char id[32];
+	snprintf(id, sizeof id, "note-%lld", (long long)note);
+	json_t *d = by_id(b, id);
+	cr_assert_str_eq(str(d, "author.0.display"), "Dr. Jane Roe");
+	cr_assert_null(get(d, "author.0.reference"));
+	cr_assert_null(get(d, "author.1"));
+	cr_assert_null(get(d, "authenticator"), "the importing user did not sign it");
+	cr_assert_str_eq(str(d, "docStatus"), "final");
+	json_t *a = by_id(b, "addendum-70");
+	cr_assert_str_eq(str(a, "author.0.display"), "Dr. Ann Poe");
+	cr_assert_null(get(a, "author.0.reference"));
+	snprintf(id, sizeof id, "encounter-%lld", (long long)enc);
+	json_t *e = by_id(b, id);
+	cr_assert_str_eq(str(e, "participant.0.individual.display"), "Dr. Levi Reichert");
+	cr_assert_null(get(e, "participant.0.individual.reference"));
+	snprintf(id, sizeof id, "med-%lld", (long long)rx.id);
+	json_t *m = by_id(b, id);
+	cr_assert_str_eq(str(m, "requester.display"), "Dr. Max Ode");
+	cr_assert_null(get(m, "requester.reference"));
+	/* Nobody here is named, so no Practitioner is included. */
+	cr_assert_eq(count_type(b, "Practitioner"), 0);
+	json_decref(b);
+
+	/* Unnamed at the source: no author at all. */
+	int64_t enc2 = new_visit("office"), note2;
+	cr_assert_eq(emr_note_add(env.db, enc2, "soap", "Unsigned elsewhere.\n", &note2), 0, "%s", emr_db_error(env.db));
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO fhir_received(source_file, entry_index, resource_type, source_key, json, mapped_table,"
+	         " mapped_id, patient_id, received_at) VALUES ('x.json', 0, 'DocumentReference', 'x.json#d1', '{}',"
+	         " 'notes', %lld, %lld, '2026-01-01T00:00:00Z')",
+	         (long long)note2, (long long)pid);
+	test_exec(env.db, sql);
+	b = export_json(pid);
+	snprintf(id, sizeof id, "note-%lld", (long long)note2);
+	d = by_id(b, id);
+	cr_assert_null(get(d, "author"), "an imported note with no named author has none");
+	cr_assert_str_eq(str(d, "docStatus"), "preliminary");
+	json_decref(b);
 }
