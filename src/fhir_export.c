@@ -1124,18 +1124,21 @@ static int emit_note(fx *x, const chart *c, const emr_note *n)
 	json_object_set_new(r, "docStatus", json_string(signed_ ? "final" : "preliminary"));
 	json_object_set_new(r, "subject", ref_patient(x, c->p.id));
 	set_str(r, "date", signed_ ? n->signed_at : n->updated_at);
-	/* An imported note was written and signed elsewhere: author_id and
-	 * signed_by are the user who imported it, so its author goes out as
-	 * the source named them (display only, no reference) or not at all,
-	 * and no authenticator is claimed here. */
+	/* An imported note was written elsewhere: author_id and signed_by
+	 * are the user who imported it, so its author goes out as the source
+	 * named them (display only, no reference) or not at all.  Signed
+	 * before it came, it was signed at the source, so no authenticator
+	 * is claimed here; an imported draft signed here afterwards names its
+	 * signer here (as emr_note_signer_text does). */
 	bool outside = n->imported || *n->source_author;
+	bool signed_here = !outside || (*n->imported_at && strcmp(n->signed_at, n->imported_at) >= 0);
 	if (outside)
 		push(r, "author", outside_author(n->source_author));
 	else
 		push(r, "author", ref_user(x, n->author_id));
 	/* Who signed, and when: R4 has no element for the time, so it rides
 	 * on the authenticator reference as an extension. */
-	if (signed_ && n->signed_by && !outside) {
+	if (signed_ && n->signed_by && signed_here) {
 		json_t *auth = ref_user(x, n->signed_by);
 		push(auth, "extension", json_pack("{s:s, s:s}", "url", EMR_FHIR_EXT_SIGNED_AT, "valueDateTime", n->signed_at));
 		json_object_set_new(r, "authenticator", auth);

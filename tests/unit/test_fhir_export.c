@@ -871,4 +871,13 @@ Test(fhir_export, outside_authors_by_name_only)
 	cr_assert_null(get(d, "author"), "an imported note with no named author has none");
 	cr_assert_str_eq(str(d, "docStatus"), "preliminary");
 	json_decref(b);
+
+	/* An imported draft signed here afterwards names its signer here. */
+	cr_assert_eq(emr_note_sign(env.db, note2), 0, "%s", emr_db_error(env.db));
+	b = export_json(pid);
+	d = by_id(b, id);
+	cr_assert_str_eq(str(d, "docStatus"), "final");
+	cr_assert_null(get(d, "author"));
+	cr_assert_str_eq(str(by_full_url(b, str(d, "authenticator.reference")), "resourceType"), "Practitioner");
+	json_decref(b);
 }
