@@ -12,18 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-void *emr_list_grow(void *items_ptr, size_t *n, size_t *cap, size_t size)
-{
-	void **items = items_ptr;
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		*items = emr_xrealloc(*items, *cap * size);
-	}
-	char *item = (char *)*items + (*n)++ * size;
-	memset(item, 0, size);
-	return item;
-}
-
 /* ------------------------------------------------------------- helpers */
 
 static int check_text(emr_db *db, const char *field, const char *s, size_t max, bool required)

@@ -85,11 +85,7 @@ int emr_template_list(emr_db *db, emr_templates *out)
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 8;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		template_from_row(st, &out->items[out->n++]);
+		template_from_row(st, emr_list_push(out));
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading the templates");
@@ -264,12 +260,7 @@ int emr_phrase_list(emr_db *db, emr_phrases *out)
 	sqlite3_bind_int64(st, 1, emr_db_actor_id(db));
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 16;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		emr_phrase *p = &out->items[out->n++];
-		memset(p, 0, sizeof *p);
+		emr_phrase *p = emr_list_push(out);
 		p->id = sqlite3_column_int64(st, 0);
 		p->user_id = sqlite3_column_int64(st, 1);
 		emr_col_copy(st, 2, p->name, sizeof p->name);
@@ -1042,12 +1033,7 @@ int emr_addendum_list(emr_db *db, int64_t note_id, emr_addenda *out)
 	sqlite3_bind_int64(st, 1, note_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 4;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		emr_addendum *a = &out->items[out->n++];
-		memset(a, 0, sizeof *a);
+		emr_addendum *a = emr_list_push(out);
 		a->id = sqlite3_column_int64(st, 0);
 		a->note_id = sqlite3_column_int64(st, 1);
 		a->author_id = sqlite3_column_int64(st, 2);
@@ -1485,12 +1471,7 @@ static int run_search(emr_db *db, const char *fts, int64_t patient_id, int limit
 		result = emr_db_fail(db, "searching the notes");
 	qsort(c, (size_t)n, sizeof *c, cmp_candidate);
 	for (int i = 0; i < n && result == 0 && (int)out->n < limit; i++) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 16;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		emr_note_hit *h = &out->items[out->n++];
-		memset(h, 0, sizeof *h);
+		emr_note_hit *h = emr_list_push(out);
 		h->note_id = c[i].note_id;
 		h->rank = c[i].rank;
 		flatten_snippet(c[i].snippet, h->snippet, sizeof h->snippet);

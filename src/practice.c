@@ -268,11 +268,7 @@ int emr_user_list_all(emr_db *db, emr_user_list *out)
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 8;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		user_from_row(st, &out->items[out->n++]);
+		user_from_row(st, emr_list_push(out));
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "listing users");

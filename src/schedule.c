@@ -574,19 +574,7 @@ int emr_appt_list(emr_db *db, const char *from, const char *to, int64_t provider
 	sqlite3_bind_int64(st, 3, provider_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 16;
-			emr_appt *p = realloc(out->items, cap * sizeof *p);
-			if (!p) {
-				sqlite3_reset(st);
-				emr_appts_free(out);
-				emr_db_set_error(db, "out of memory");
-				return -1;
-			}
-			out->items = p;
-			out->cap = cap;
-		}
-		appt_row(st, &out->items[out->n++]);
+		appt_row(st, emr_list_push(out));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -639,20 +627,7 @@ int emr_recall_list(emr_db *db, emr_recalls *out)
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 16;
-			emr_recall *q = realloc(out->items, cap * sizeof *q);
-			if (!q) {
-				sqlite3_reset(st);
-				emr_recalls_free(out);
-				emr_db_set_error(db, "out of memory");
-				return -1;
-			}
-			out->items = q;
-			out->cap = cap;
-		}
-		emr_recall *r = &out->items[out->n];
-		memset(r, 0, sizeof *r);
+		emr_recall *r = emr_list_push(out);
 		r->patient_id = sqlite3_column_int64(st, 0);
 		r->encounter_id = sqlite3_column_int64(st, 1);
 		char start[EMR_INSTANT_LEN];
@@ -661,10 +636,11 @@ int emr_recall_list(emr_db *db, emr_recalls *out)
 		emr_col_copy(st, 4, r->patient, sizeof r->patient);
 		emr_col_copy(st, 5, r->mrn, sizeof r->mrn);
 		if (!emr_utc_to_local(p.timezone, start, NULL, 0, r->visit_date) ||
-		    !emr_date_add_days(r->visit_date, r->followup_days, r->due))
+		    !emr_date_add_days(r->visit_date, r->followup_days, r->due)) {
+			out->n--;   /* an unreadable date: left out, not shown wrong */
 			continue;
+		}
 		r->overdue_days = emr_date_diff_days(r->due, today);
-		out->n++;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -741,19 +717,7 @@ int emr_appt_list_patient(emr_db *db, int64_t patient_id, emr_appts *out)
 	sqlite3_bind_int64(st, 1, patient_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 8;
-			emr_appt *p = realloc(out->items, cap * sizeof *p);
-			if (!p) {
-				sqlite3_reset(st);
-				emr_appts_free(out);
-				emr_db_set_error(db, "out of memory");
-				return -1;
-			}
-			out->items = p;
-			out->cap = cap;
-		}
-		appt_row(st, &out->items[out->n++]);
+		appt_row(st, emr_list_push(out));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -260,3 +260,15 @@ void emr_digits_only(const char *s, char *dst, size_t n)
 	if (n)
 		dst[j] = '\0';
 }
+
+void *emr_list_grow(void *items_ptr, size_t *n, size_t *cap, size_t size)
+{
+	void **items = items_ptr;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*items = emr_xrealloc(*items, *cap * size);
+	}
+	char *item = (char *)*items + (*n)++ * size;
+	memset(item, 0, size);
+	return item;
+}

@@ -153,11 +153,7 @@ int emr_encounter_list(emr_db *db, int64_t patient_id, int limit, emr_encounters
 	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 16;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		encounter_from_row(st, &out->items[out->n++]);
+		encounter_from_row(st, emr_list_push(out));
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : emr_db_fail(db, "reading visits");
@@ -371,12 +367,7 @@ int emr_note_list_patient(emr_db *db, int64_t patient_id, emr_notes *out)
 	sqlite3_bind_int64(st, 1, patient_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 8;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		emr_note *n = &out->items[out->n++];
-		memset(n, 0, sizeof *n);
+		emr_note *n = emr_list_push(out);
 		n->id = sqlite3_column_int64(st, 0);
 		n->encounter_id = sqlite3_column_int64(st, 1);
 		n->patient_id = sqlite3_column_int64(st, 2);
@@ -415,12 +406,7 @@ int emr_encounter_dx_list_patient(emr_db *db, int64_t patient_id, emr_encounter_
 	sqlite3_bind_int64(st, 1, patient_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 8;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		emr_encounter_dx *d = &out->items[out->n++];
-		memset(d, 0, sizeof *d);
+		emr_encounter_dx *d = emr_list_push(out);
 		d->encounter_id = sqlite3_column_int64(st, 0);
 		d->rank = sqlite3_column_int(st, 1);
 		emr_col_copy(st, 2, d->icd10, sizeof d->icd10);
@@ -452,12 +438,7 @@ int emr_visit_charges_for_patient(emr_db *db, int64_t patient_id, emr_visit_char
 	sqlite3_bind_int64(st, 1, patient_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 8;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		emr_visit_charge *c = &out->items[out->n++];
-		memset(c, 0, sizeof *c);
+		emr_visit_charge *c = emr_list_push(out);
 		c->id = sqlite3_column_int64(st, 0);
 		c->encounter_id = sqlite3_column_int64(st, 1);
 		c->invoice_id = sqlite3_column_int64(st, 2);
@@ -495,12 +476,7 @@ int emr_visit_invoices_for_patient(emr_db *db, int64_t patient_id, emr_visit_inv
 	sqlite3_bind_int64(st, 1, patient_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 4;
-			out->items = emr_xrealloc(out->items, out->cap * sizeof *out->items);
-		}
-		emr_visit_invoice *v = &out->items[out->n++];
-		memset(v, 0, sizeof *v);
+		emr_visit_invoice *v = emr_list_push(out);
 		v->id = sqlite3_column_int64(st, 0);
 		v->encounter_id = sqlite3_column_int64(st, 1);
 		emr_col_copy(st, 2, v->number, sizeof v->number);

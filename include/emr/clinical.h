@@ -15,6 +15,7 @@
 #include "emr/db.h"
 #include "emr/datetime.h"
 #include "emr/patient.h"
+#include "emr/util.h"
 
 #include <stdlib.h>
 
@@ -117,20 +118,14 @@ typedef struct emr_immunization {
 	char retired_reason[EMR_TEXT_MAX];
 } emr_immunization;
 
-/* Lists of each record type: items[0..n), freed with emr_list_free(). */
-#define EMR_LIST(T) struct { T *items; size_t n, cap; }
+/* Lists of each record type (EMR_LIST, util.h): items[0..n), freed with
+ * emr_list_free(). */
 typedef EMR_LIST(emr_problem) emr_problems;
 typedef EMR_LIST(emr_allergy) emr_allergies;
 typedef EMR_LIST(emr_medication) emr_medications;
 typedef EMR_LIST(emr_observation) emr_observations;
 typedef EMR_LIST(emr_immunization) emr_immunizations;
 
-/* Frees any of the lists above and empties it. */
-#define emr_list_free(list) do { free((list)->items); (list)->items = NULL; (list)->n = (list)->cap = 0; } while (0)
-/* Appends a zeroed item and returns it (exits on out of memory). */
-void *emr_list_grow(void *items_ptr, size_t *n, size_t *cap, size_t size);
-#define emr_list_push(list) \
-	((__typeof__((list)->items))emr_list_grow(&(list)->items, &(list)->n, &(list)->cap, sizeof(*(list)->items)))
 
 /* Which records a list call returns. */
 typedef enum emr_which {

@@ -70,8 +70,13 @@ void emr_digits_only(const char *s, char *dst, size_t n);
  * helps align text. */
 size_t emr_utf8_prefix_for_width(const char *s, int max_cols, int *cols_out);
 
-/* Appends a zeroed item to a growable array {items, n, cap} and returns
- * it (exits on out of memory); clinical.h's emr_list_push wraps it. */
+/* Growable arrays: a struct {T *items; size_t n, cap;}.  emr_list_push
+ * appends a zeroed item and returns it (exits on out of memory, like
+ * emr_xmalloc); emr_list_free releases the items and empties the list. */
+#define EMR_LIST(T) struct { T *items; size_t n, cap; }
 void *emr_list_grow(void *items_ptr, size_t *n, size_t *cap, size_t size);
+#define emr_list_push(list) \
+	((__typeof__((list)->items))emr_list_grow(&(list)->items, &(list)->n, &(list)->cap, sizeof(*(list)->items)))
+#define emr_list_free(list) do { free((list)->items); (list)->items = NULL; (list)->n = (list)->cap = 0; } while (0)
 
 #endif
