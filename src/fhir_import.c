@@ -601,7 +601,13 @@ static int64_t ref_user(state *s, const json_t *reference)
 
 /* ------------------------------------------------------------ checking */
 
-static int check_dates(state *s, entry *e, json_t *v, char *path, size_t plen, size_t cap)
+/* Checks one member of an object: -1 (failed, reported), 0 (descend into
+ * it) or 1 (checked; do not descend).  path names the member. */
+typedef int (*member_check)(state *s, entry *e, const char *key, json_t *value, const char *path);
+
+/* Walks every member of v depth first, building its path ("a.b[2].c")
+ * in path[0..cap) from plen, and runs check on each. */
+static int walk(state *s, entry *e, json_t *v, char *path, size_t plen, size_t cap, member_check check)
 {
 	if (json_is_object(v)) {
 		const char *k;
@@ -609,12 +615,8 @@ static int check_dates(state *s, entry *e, json_t *v, char *path, size_t plen, s
 		json_object_foreach(v, k, c) {
 			int w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
 			size_t nlen = w < 0 || (size_t)w >= cap - plen ? plen : plen + (size_t)w;
-			if (json_is_string(c) && date_key(k)) {
-				fdt t;
-				if (!fdt_parse(json_string_value(c), &t))
-					return fail_at(s, e, "%s \"%s\": not a valid FHIR date/dateTime", path,
-					               json_string_value(c));
-			} else if (check_dates(s, e, c, path, nlen, cap) != 0)
+			int r = check(s, e, k, c, path);
+			if (r < 0 || (r == 0 && walk(s, e, c, path, nlen, cap, check) != 0))
 				return -1;
 			path[plen] = '\0';
 		}
@@ -624,7 +626,7 @@ static int check_dates(state *s, entry *e, json_t *v, char *path, size_t plen, s
 		json_array_foreach(v, i, c) {
 			int w = snprintf(path + plen, cap - plen, "[%zu]", i);
 			size_t nlen = w < 0 || (size_t)w >= cap - plen ? plen : plen + (size_t)w;
-			if (check_dates(s, e, c, path, nlen, cap) != 0)
+			if (walk(s, e, c, path, nlen, cap, check) != 0)
 				return -1;
 			path[plen] = '\0';
 		}
@@ -632,36 +634,38 @@ static int check_dates(state *s, entry *e, json_t *v, char *path, size_t plen, s
 	return 0;
 }
 
+/* Every date, dateTime and instant must be one that exists. */
+static int date_member(state *s, entry *e, const char *key, json_t *value, const char *path)
+{
+	if (!json_is_string(value) || !date_key(key))
+		return 0;
+	fdt t;
+	if (!fdt_parse(json_string_value(value), &t))
+		return fail_at(s, e, "%s \"%s\": not a valid FHIR date/dateTime", path, json_string_value(value));
+	return 1;
+}
+
+/* Every literal reference must name something in this file or received
+ * before (conditional ones, "Type?...", are resolved later or kept). */
+static int ref_member(state *s, entry *e, const char *key, json_t *value, const char *path)
+{
+	if (strcmp(key, "reference") != 0 || !json_is_string(value))
+		return 0;
+	const char *ref = json_string_value(value);
+	target t;
+	if (*ref && ref[0] != '#' && !strchr(ref, '?') && !resolve(s, ref, &t))
+		return fail_at(s, e, "%s \"%s\": refers to nothing in this file or received before", path, ref);
+	return 1;
+}
+
+static int check_dates(state *s, entry *e, json_t *v, char *path, size_t plen, size_t cap)
+{
+	return walk(s, e, v, path, plen, cap, date_member);
+}
+
 static int check_refs(state *s, entry *e, json_t *v, char *path, size_t plen, size_t cap)
 {
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *c;
-		json_object_foreach(v, k, c) {
-			int w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
-			size_t nlen = w < 0 || (size_t)w >= cap - plen ? plen : plen + (size_t)w;
-			if (strcmp(k, "reference") == 0 && json_is_string(c)) {
-				const char *ref = json_string_value(c);
-				target t;
-				if (*ref && ref[0] != '#' && !strchr(ref, '?') && !resolve(s, ref, &t))
-					return fail_at(s, e, "%s \"%s\": refers to nothing in this file or received before",
-					               path, ref);
-			} else if (check_refs(s, e, c, path, nlen, cap) != 0)
-				return -1;
-			path[plen] = '\0';
-		}
-	} else if (json_is_array(v)) {
-		size_t i;
-		json_t *c;
-		json_array_foreach(v, i, c) {
-			int w = snprintf(path + plen, cap - plen, "[%zu]", i);
-			size_t nlen = w < 0 || (size_t)w >= cap - plen ? plen : plen + (size_t)w;
-			if (check_refs(s, e, c, path, nlen, cap) != 0)
-				return -1;
-			path[plen] = '\0';
-		}
-	}
-	return 0;
+	return walk(s, e, v, path, plen, cap, ref_member);
 }
 
 static char *hex_hash(const char *text)
