@@ -3639,6 +3639,87 @@ static int write_billing(gen *g)
 	return billing_step(g, demo_payments, g->now_s, NULL, 0, "demo: posting payments");
 }
 
+/* ===================================================== the past schedule */
+
+typedef struct past_visit {
+	int64_t enc, patient, provider;
+	char start[EMR_INSTANT_LEN];
+	int minutes;
+	char type[12];
+	char reason[160];
+} past_visit;
+
+/* The last three weeks of the appointment book as it was: each visit of
+ * that time had been booked (status done, and the visit points at its
+ * appointment), so the schedule screen shows real past days.  A visit
+ * whose time overlaps one already booked stays a walk-in: the schema
+ * refuses a double booking that is not an overbook, and the demo does
+ * not pretend otherwise. */
+static int write_past_schedule(gen *g)
+{
+	char from[EMR_INSTANT_LEN];
+	emr_instant_format(g->now - 21L * 86400, from);
+	sqlite3 *conn = emr_db_sqlite(g->db);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(conn,
+	        "SELECT id, patient_id, provider_id, start_at,"
+	        " CAST((julianday(end_at) - julianday(start_at)) * 1440 + 0.5 AS INTEGER),"
+	        " CASE WHEN type = 'telehealth' THEN 'telehealth' WHEN reason GLOB 'Follow-up*' THEN 'follow-up'"
+	        "  WHEN reason GLOB 'Annual*' OR reason GLOB 'Well*' THEN 'annual' ELSE 'acute' END, reason"
+	        " FROM encounters WHERE status = 'finished' AND provider_id IS NOT NULL AND end_at IS NOT NULL"
+	        " AND start_at >= ?1 AND end_at <= ?2 AND appointment_id IS NULL ORDER BY start_at, id",
+	        -1, &st, NULL) != SQLITE_OK)
+		return emr_db_fail(g->db, "demo: reading the past visits");
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, g->now_s, -1, SQLITE_STATIC);
+	EMR_LIST(past_visit) visits = {0};
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		past_visit *v = emr_list_push(&visits);
+		v->enc = sqlite3_column_int64(st, 0);
+		v->patient = sqlite3_column_int64(st, 1);
+		v->provider = sqlite3_column_int64(st, 2);
+		emr_col_copy(st, 3, v->start, sizeof v->start);
+		/* Booked in whole quarter hours. */
+		int m = sqlite3_column_int(st, 4);
+		v->minutes = m <= 15 ? 15 : m > 480 ? 480 : (m + 14) / 15 * 15;
+		emr_col_copy(st, 5, v->type, sizeof v->type);
+		emr_col_copy(st, 6, v->reason, sizeof v->reason);
+	}
+	sqlite3_finalize(st);
+	sqlite3_stmt *ins = emr_db_stmt(g->db,
+		"INSERT INTO appointments(patient_id, provider_id, start_at, duration_min, type, reason, status,"
+		" created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'done',"
+		" strftime('%Y-%m-%dT%H:%M:%SZ', ?3, '-14 days'), ?3)");
+	sqlite3_stmt *link = emr_db_stmt(g->db, "UPDATE encounters SET appointment_id = ?2 WHERE id = ?1");
+	int rc = ins && link ? 0 : -1;
+	for (size_t i = 0; i < visits.n && rc == 0; i++) {
+		const past_visit *v = &visits.items[i];
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, v->patient);
+		sqlite3_bind_int64(ins, 2, v->provider);
+		bt(ins, 3, v->start);
+		sqlite3_bind_int(ins, 4, v->minutes);
+		bt(ins, 5, v->type);
+		bt(ins, 6, v->reason);
+		int r = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if ((r & 0xff) == SQLITE_CONSTRAINT)
+			continue;   /* overlaps an earlier booking: a walk-in */
+		if (r != SQLITE_DONE) {
+			rc = emr_db_fail(g->db, "demo: booking the past visits");
+			break;
+		}
+		sqlite3_reset(link);
+		sqlite3_bind_int64(link, 1, v->enc);
+		sqlite3_bind_int64(link, 2, sqlite3_last_insert_rowid(conn));
+		if (sqlite3_step(link) != SQLITE_DONE)
+			rc = emr_db_fail(g->db, "demo: linking the past visits");
+		sqlite3_reset(link);
+	}
+	emr_list_free(&visits);
+	return rc;
+}
+
 static int generate(gen *g, long n)
 {
 	char *trigger;
@@ -3657,6 +3738,8 @@ static int generate(gen *g, long n)
 		rc = flush_all(g);
 	if (rc == 0)
 		rc = write_billing(g);
+	if (rc == 0)
+		rc = write_past_schedule(g);
 	int rc2 = resume_note_index(g, trigger);
 	rc = rc ? rc : rc2;
 	if (rc == 0) {

@@ -383,21 +383,42 @@ Test(demo, notes_are_soap_signed_and_draft)
 Test(demo, future_appointments_do_not_overlap)
 {
 	emr_db *db = env.db;
-	cr_assert_gt(test_int(db, "SELECT count(*) FROM appointments"), 5);
-	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments WHERE start_at <= '" TEST_NOW "'"
-	                          " OR start_at > date('" TEST_TODAY "', '+30 days')"), 0);
+	cr_assert_gt(test_int(db, "SELECT count(*) FROM appointments WHERE status = 'booked'"), 5);
+	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments WHERE status = 'booked' AND (start_at <= '" TEST_NOW "'"
+	                          " OR start_at > date('" TEST_TODAY "', '+30 days'))"), 0);
 	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments a JOIN appointments b ON a.provider_id = b.provider_id"
 	                          " AND a.id < b.id WHERE a.start_at < strftime('%Y-%m-%dT%H:%M:%SZ', b.start_at, '+' || b.duration_min || ' minutes')"
 	                          " AND b.start_at < strftime('%Y-%m-%dT%H:%M:%SZ', a.start_at, '+' || a.duration_min || ' minutes')"), 0);
 	/* Clinic hours, weekdays, in New York (TZ is the practice's here). */
-	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments WHERE time(start_at, 'localtime') < '08:00:00'"
+	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments WHERE status = 'booked' AND ("
+	                          " time(start_at, 'localtime') < '08:00:00'"
 	                          " OR time(start_at, '+' || duration_min || ' minutes', 'localtime') > '17:00:00'"
 	                          " OR strftime('%w', start_at, 'localtime') IN ('0', '6')"
-	                          " OR duration_min NOT IN (15, 30)"), 0);
+	                          " OR duration_min NOT IN (15, 30))"), 0);
 	cr_assert_eq(test_int(db, "SELECT count(*) FROM encounters WHERE time(start_at, 'localtime') < '08:00:00'"
 	                          " OR time(end_at, 'localtime') > '17:00:00' OR strftime('%w', start_at, 'localtime') IN ('0', '6')"), 0);
+	/* Nobody inactive or deceased is booked ahead (their past visits stay). */
 	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments a JOIN patients p ON p.id = a.patient_id"
-	                          " WHERE p.status <> 'active'"), 0);
+	                          " WHERE p.status <> 'active' AND a.status = 'booked'"), 0);
+}
+
+/* The last three weeks were booked too: each past appointment is done,
+ * in the past, and is the one its visit points at (same patient, same
+ * start); most recent visits have one (an overlapping visit stays a
+ * walk-in rather than an overbook). */
+Test(demo, past_visits_were_booked)
+{
+	emr_db *db = env.db;
+	long long done = test_int(db, "SELECT count(*) FROM appointments WHERE status = 'done'");
+	long long recent = test_int(db, "SELECT count(*) FROM encounters WHERE status = 'finished'"
+	                                " AND start_at >= strftime('%Y-%m-%dT%H:%M:%SZ', '" TEST_NOW "', '-21 days')");
+	cr_assert_gt(done, 5);
+	cr_assert_geq(done * 10, recent * 8, "%lld of %lld recent visits booked", done, recent);
+	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments WHERE status = 'done' AND start_at > '" TEST_NOW "'"), 0);
+	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments a WHERE status = 'done' AND NOT EXISTS"
+	                          " (SELECT 1 FROM encounters e WHERE e.appointment_id = a.id AND e.patient_id = a.patient_id"
+	                          " AND e.start_at = a.start_at)"), 0);
+	cr_assert_eq(test_int(db, "SELECT count(*) FROM appointments WHERE overbook = 1"), 0);
 }
 
 Test(demo, same_seed_same_practice_other_seed_another)
