@@ -19,7 +19,9 @@ typedef struct emr_demo_opts {
 
 /* Fills an empty, migrated database: practice, users, codes, patients with
  * years of visits, notes, vitals, labs, problems, medications, allergies,
- * immunizations and future appointments. */
+ * immunizations, the appointment book (the last three weeks' visits as
+ * done appointments, and the coming four weeks) and four months of
+ * billing (fees, charges, invoices, payments). */
 int emr_demo_generate(emr_db *db, const emr_demo_opts *opts);
 
 /* The passphrase the demo practice gives its users, printed on creation. */
