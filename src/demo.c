@@ -3665,7 +3665,7 @@ static int write_past_schedule(gen *g)
 	        "SELECT id, patient_id, provider_id, start_at,"
 	        " CAST((julianday(end_at) - julianday(start_at)) * 1440 + 0.5 AS INTEGER),"
 	        " CASE WHEN type = 'telehealth' THEN 'telehealth' WHEN reason GLOB 'Follow-up*' THEN 'follow-up'"
-	        "  WHEN reason GLOB 'Annual*' OR reason GLOB 'Well*' THEN 'annual' ELSE 'acute' END, reason"
+	        "  WHEN reason GLOB 'Annual*' OR reason GLOB 'Well*' OR reason GLOB 'Newborn*' THEN 'annual' ELSE 'acute' END, reason"
 	        " FROM encounters WHERE status = 'finished' AND provider_id IS NOT NULL AND end_at IS NOT NULL"
 	        " AND start_at >= ?1 AND end_at <= ?2 AND appointment_id IS NULL ORDER BY start_at, id",
 	        -1, &st, NULL) != SQLITE_OK)
