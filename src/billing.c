@@ -637,11 +637,9 @@ int emr_adjustment_post(emr_db *db, int64_t patient_id, int64_t amount_cents, co
 /* ------------------------------------------------------------ reading */
 
 /* Grows a (items, n, cap) array by one element; returns the new slot. */
-#define GROW(arr, n, cap)                                                                  \
-	((n) == (cap) ? ((cap) = (cap) ? (cap) * 2 : 8,                                   \
-	                 (arr) = emr_xrealloc((arr), (cap) * sizeof *(arr)))              \
-	              : (arr),                                                           \
-	 memset(&(arr)[(n)], 0, sizeof *(arr)), &(arr)[(n)++])
+/* emr_list_push for arrays whose items, count and capacity are not
+ * packed in one struct (an invoice's lines, a visit's charges). */
+#define GROW(arr, n, cap) ((__typeof__(arr))emr_list_grow(&(arr), &(n), &(cap), sizeof *(arr)))
 
 /* A/R aging.  The rule, per patient:
  *
@@ -796,12 +794,17 @@ static void charge_row(sqlite3_stmt *st, emr_charge *c)
 	c->amount_cents = c->fee_cents * c->units;
 	emr_col_copy(st, 8, c->dx_pointers, sizeof c->dx_pointers);
 	emr_col_copy(st, 9, c->status, sizeof c->status);
+	emr_col_copy(st, 10, c->system, sizeof c->system);
+	emr_col_copy(st, 11, c->service_date, sizeof c->service_date);
+	emr_col_copy(st, 12, c->created_at, sizeof c->created_at);
 }
 
 #define CHARGE_COLUMNS                                                                            \
 	"SELECT c.id, c.encounter_id, coalesce(c.invoice_id, 0), c.code, coalesce(f.description, ''), " \
-	"c.modifiers, c.units, c.fee_cents, c.dx_pointers, c.status "                                 \
-	"FROM charges c LEFT JOIN fee_schedule f ON f.code = c.code "
+	"c.modifiers, c.units, c.fee_cents, c.dx_pointers, c.status, coalesce(f.code_system, ''), "   \
+	"date(e.start_at, 'localtime'), c.created_at "                                                 \
+	"FROM charges c JOIN encounters e ON e.id = c.encounter_id "                                   \
+	"LEFT JOIN fee_schedule f ON f.code = c.code "
 
 int emr_visit_billing_get(emr_db *db, int64_t encounter_id, emr_visit_billing *out)
 {
@@ -1027,7 +1030,7 @@ int emr_invoice_list(emr_db *db, int64_t patient_id, bool open_only, emr_invoice
 	if (emr_permit(db, EMR_PERM_PAYMENT, what) != 0)
 		return -1;
 	sqlite3_stmt *st = emr_db_stmt(
-		db, "SELECT id, encounter_id, number, service_date, total_cents, balance FROM ("
+		db, "SELECT id, encounter_id, number, service_date, total_cents, balance, issued_at FROM ("
 		    "SELECT i.id, i.encounter_id, i.number, i.service_date, i.total_cents, i.issued_at, "
 		    "i.total_cents + (SELECT coalesce(sum(l.amount_cents), 0) FROM ledger l "
 		    "  WHERE l.invoice_id = i.id AND l.kind <> 'charge') AS balance "
@@ -1046,6 +1049,7 @@ int emr_invoice_list(emr_db *db, int64_t patient_id, bool open_only, emr_invoice
 		emr_col_copy(st, 3, s->service_date, sizeof s->service_date);
 		s->total_cents = sqlite3_column_int64(st, 4);
 		s->balance_cents = sqlite3_column_int64(st, 5);
+		emr_col_copy(st, 6, s->issued_at, sizeof s->issued_at);
 	}
 	if (rc != SQLITE_DONE) {
 		emr_invoice_summaries_free(out);
@@ -1160,6 +1164,31 @@ int emr_daysheet_get(emr_db *db, const char *date, emr_daysheet *out)
 	if (rc != SQLITE_DONE) {
 		emr_daysheet_free(out);
 		return emr_db_fail(db, "reading the daysheet");
+	}
+	return 0;
+}
+
+void emr_charges_free(emr_charges *list)
+{
+	emr_list_free(list);
+}
+
+int emr_charge_list_patient(emr_db *db, int64_t patient_id, emr_charges *out)
+{
+	memset(out, 0, sizeof *out);
+	if (emr_permit(db, EMR_PERM_BILLING, "charge list") != 0)
+		return -1;
+	sqlite3_stmt *st = emr_db_stmt(db, CHARGE_COLUMNS "WHERE e.patient_id = ?1 ORDER BY e.start_at, c.id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		charge_row(st, emr_list_push(out));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		emr_charges_free(out);
+		return emr_db_fail(db, "listing the charges");
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "emr/fhir_export.h"
 
 #include "emr/audit.h"
+#include "emr/billing.h"
 #include "emr/clinical.h"
 #include "emr/fhir.h"
 #include "emr/note.h"
@@ -425,8 +426,8 @@ typedef struct chart {
 	emr_encounter_dxs dxs;
 	emr_notes notes;
 	emr_appts appts;
-	emr_visit_charges charges;    /* billing users only */
-	emr_visit_invoices invoices;
+	emr_charges charges;          /* billing users only */
+	emr_invoice_summaries invoices;   /* newest first */
 	emr_patient_identifiers ids;   /* brought from other systems */
 } chart;
 
@@ -443,8 +444,8 @@ static void chart_free(chart *c)
 	emr_encounter_dxs_free(&c->dxs);
 	emr_notes_free(&c->notes);
 	emr_appts_free(&c->appts);
-	emr_visit_charges_free(&c->charges);
-	emr_visit_invoices_free(&c->invoices);
+	emr_charges_free(&c->charges);
+	emr_invoice_summaries_free(&c->invoices);
 	emr_patient_identifiers_free(&c->ids);
 }
 
@@ -465,8 +466,8 @@ static int chart_read(fx *x, int64_t patient_id, chart *c)
 	    emr_note_list_patient(db, patient_id, &c->notes) != 0 ||
 	    emr_appt_list_patient(db, patient_id, &c->appts) != 0 ||
 	    emr_patient_identifier_list(db, patient_id, &c->ids) != 0 ||
-	    (x->billing && (emr_visit_charges_for_patient(db, patient_id, &c->charges) != 0 ||
-	                    emr_visit_invoices_for_patient(db, patient_id, &c->invoices) != 0))) {
+	    (x->billing && (emr_charge_list_patient(db, patient_id, &c->charges) != 0 ||
+	                    emr_invoice_list(db, patient_id, false, &c->invoices) != 0))) {
 		chart_free(c);
 		return -1;
 	}
@@ -1208,7 +1209,7 @@ static int emit_appt(fx *x, const chart *c, const emr_appt *a)
 
 /* ---------------------------------------------------- ChargeItem, Invoice */
 
-static int emit_charge(fx *x, const chart *c, const emr_visit_charge *ch)
+static int emit_charge(fx *x, const chart *c, const emr_charge *ch)
 {
 	json_t *r = resource_id(x, "ChargeItem", "charge", ch->id, NULL, "charges");
 	const char *status = strcmp(ch->status, "invoiced") == 0 ? "billed"
@@ -1249,7 +1250,7 @@ static int emit_charge(fx *x, const chart *c, const emr_visit_charge *ch)
 	return emit(x, r);
 }
 
-static int emit_invoice(fx *x, const chart *c, const emr_visit_invoice *inv)
+static int emit_invoice(fx *x, const chart *c, const emr_invoice_summary *inv)
 {
 	json_t *r = resource_id(x, "Invoice", "invoice", inv->id, NULL, "invoices");
 	char system[96];
@@ -1277,7 +1278,7 @@ static int emit_billing(fx *x, const chart *c)
 	int rc = 0;
 	for (size_t i = 0; i < c->charges.n && rc == 0; i++)
 		rc = emit_charge(x, c, &c->charges.items[i]);
-	for (size_t i = 0; i < c->invoices.n && rc == 0; i++)
+	for (size_t i = c->invoices.n; i-- > 0 && rc == 0;)   /* oldest first */
 		rc = emit_invoice(x, c, &c->invoices.items[i]);
 	return rc;
 }

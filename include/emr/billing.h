@@ -90,7 +90,18 @@ typedef struct emr_charge {
 	int64_t amount_cents;        /* fee_cents * units */
 	char dx_pointers[32];        /* "1,2" */
 	char status[10];             /* open | invoiced | void */
+	char system[8];              /* CPT | HCPCS | "" (no longer in the fee schedule) */
+	char service_date[EMR_BILLING_DATE];  /* the visit's local date */
+	char created_at[24];         /* UTC instant */
 } emr_charge;
+typedef struct emr_charges {
+	emr_charge *items;
+	size_t n, cap;
+} emr_charges;
+void emr_charges_free(emr_charges *list);
+/* Every charge of a patient (void ones too), by visit then id: what an
+ * export of the chart's billing carries.  Needs billing rights. */
+int emr_charge_list_patient(emr_db *db, int64_t patient_id, emr_charges *out);
 
 /* What the charge screen shows for one visit. */
 typedef struct emr_visit_billing {
@@ -146,6 +157,7 @@ typedef struct emr_invoice_summary {
 	int64_t id, encounter_id;
 	char number[32];
 	char service_date[EMR_BILLING_DATE];
+	char issued_at[24];          /* UTC instant */
 	int64_t total_cents, balance_cents;
 } emr_invoice_summary;
 typedef struct emr_invoice_summaries {

@@ -110,45 +110,6 @@ typedef struct emr_encounter_dxs {
 void emr_encounter_dxs_free(emr_encounter_dxs *list);
 int emr_encounter_dx_list_patient(emr_db *db, int64_t patient_id, emr_encounter_dxs *out);
 
-/* The charges and invoices of all of a patient's visits, in one query each
- * (needs billing permission).  For exports: billing.h reads visit by visit
- * and invoice by invoice, and its "latest invoice of a visit" and "lines of
- * an invoice" have no index to use (invoices.encounter_id,
- * charges.invoice_id), which a walk over a whole practice cannot afford. */
-typedef struct emr_visit_charge {
-	int64_t id, encounter_id, invoice_id;   /* invoice_id 0 while open */
-	char code[8];
-	char system[8];                         /* CPT | HCPCS | "" (not in the fee schedule) */
-	char description[201];
-	char modifiers[16];
-	int units;
-	int64_t fee_cents, amount_cents;        /* unit fee; fee x units */
-	char dx_pointers[32];
-	char status[10];                        /* open | invoiced | void */
-	char service_date[EMR_DATE_LEN];        /* the visit's local date */
-	char created_at[EMR_INSTANT_LEN];
-} emr_visit_charge;
-typedef struct emr_visit_charges {
-	emr_visit_charge *items;
-	size_t n, cap;
-} emr_visit_charges;
-void emr_visit_charges_free(emr_visit_charges *list);
-int emr_visit_charges_for_patient(emr_db *db, int64_t patient_id, emr_visit_charges *out);
-
-typedef struct emr_visit_invoice {
-	int64_t id, encounter_id, issued_by;
-	char number[32];
-	char service_date[EMR_DATE_LEN];
-	char issued_at[EMR_INSTANT_LEN];
-	int64_t total_cents;
-} emr_visit_invoice;
-typedef struct emr_visit_invoices {
-	emr_visit_invoice *items;
-	size_t n, cap;
-} emr_visit_invoices;
-void emr_visit_invoices_free(emr_visit_invoices *list);
-int emr_visit_invoices_for_patient(emr_db *db, int64_t patient_id, emr_visit_invoices *out);
-
 /* ---------------------------------------------- imported attribution
  *
  * How the people of an imported record are named wherever it is shown:
