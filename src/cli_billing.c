@@ -15,27 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PARSE(cli, cmd, usage, opts, argc, argv, pos, max, npos)                              \
-	do {                                                                                   \
-		int prc_ = emr_opts_parse(cli, cmd, usage, opts, argc, argv, pos, max, npos);  \
-		if (prc_ > 0)                                                                  \
-			return EMR_EXIT_OK;                                                    \
-		if (prc_ < 0)                                                                  \
-			return EMR_EXIT_USAGE;                                                 \
-	} while (0)
-
 static int fail(emr_cli *cli, const char *cmd)
 {
 	emr_cli_error(cli, "%s: %s", cmd, emr_db_error(cli->db));
 	return EMR_EXIT_FAIL;
-}
-
-static bool parse_id(const char *s, int64_t *out)
-{
-	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return *out > 0;
 }
 
 /* Opens the database and checks the billing permission. */
@@ -70,25 +53,6 @@ static const char *money(int64_t cents, char buf[32])
 	return buf;
 }
 
-typedef struct subcommand {
-	const char *name;
-	int (*run)(emr_cli *cli, int argc, char **argv);
-} subcommand;
-
-static int dispatch(emr_cli *cli, const char *cmd, const char *usage, const subcommand *subs, size_t nsubs,
-                    int argc, char **argv)
-{
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		FILE *f = argc < 2 ? cli->err : cli->out;
-		fprintf(f, "usage: emr %s\n", usage);
-		return argc < 2 ? EMR_EXIT_USAGE : EMR_EXIT_OK;
-	}
-	for (size_t i = 0; i < nsubs; i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(cli, argc - 1, argv + 1);
-	return emr_cli_usage(cli, cmd, "unknown subcommand \"%s\"", argv[1]);
-}
-
 /* ------------------------------------------------------------ fee */
 
 static int fee_add(emr_cli *cli, int argc, char **argv)
@@ -102,7 +66,7 @@ static int fee_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "fee add", "fee add CODE --description TEXT --fee AMOUNT [--system CPT|HCPCS]", opts, argc, argv,
+	EMR_CLI_PARSE(cli, "fee add", "fee add CODE --description TEXT --fee AMOUNT [--system CPT|HCPCS]", opts, argc, argv,
 	      pos, 1, &npos);
 	if (npos != 1 || !desc || !fee)
 		return emr_cli_usage(cli, "fee add", "expected CODE, --description and --fee");
@@ -135,7 +99,7 @@ static int fee_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "fee list", "fee list [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	EMR_CLI_PARSE(cli, "fee list", "fee list [--json|--csv]", opts, argc, argv, pos, 0, &npos);
 	emr_format fmt;
 	if (emr_cli_format(cli, "fee list", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
@@ -171,7 +135,7 @@ static int fee_import(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "fee import", "fee import FILE.csv   (header code,description,fee[,system])", opts, argc, argv, pos,
+	EMR_CLI_PARSE(cli, "fee import", "fee import FILE.csv   (header code,description,fee[,system])", opts, argc, argv, pos,
 	      1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "fee import", "expected FILE.csv");
@@ -198,8 +162,8 @@ static int fee_import(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_fee(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", fee_add}, {"list", fee_list}, {"import", fee_import}};
-	return dispatch(cli, "fee", "fee add|list|import ... (see emr fee SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
+	static const emr_subcommand subs[] = {{"add", fee_add}, {"list", fee_list}, {"import", fee_import}};
+	return emr_cli_dispatch(cli, "fee", "fee add|list|import ... (see emr fee SUB --help)", subs, EMR_ARRAY_LEN(subs), argc,
 	                argv);
 }
 
@@ -211,9 +175,9 @@ static int dx_add(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"icd10", 0, EMR_OPT_STRING, &icd, "CODE  ICD-10-CM code"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "dx add", "dx add VISIT --icd10 CODE", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "dx add", "dx add VISIT --icd10 CODE", opts, argc, argv, pos, 1, &npos);
 	int64_t visit;
-	if (npos != 1 || !icd || !parse_id(pos[0], &visit))
+	if (npos != 1 || !icd || !emr_cli_parse_id(pos[0], &visit))
 		return emr_cli_usage(cli, "dx add", "expected VISIT (a number) and --icd10 CODE");
 	int rc = open_billing(cli, "dx add");
 	if (rc)
@@ -227,8 +191,8 @@ static int dx_add(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_dx(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", dx_add}};
-	return dispatch(cli, "dx", "dx add VISIT --icd10 CODE", subs, EMR_ARRAY_LEN(subs), argc, argv);
+	static const emr_subcommand subs[] = {{"add", dx_add}};
+	return emr_cli_dispatch(cli, "dx", "dx add VISIT --icd10 CODE", subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
 static int charge_add(emr_cli *cli, int argc, char **argv)
@@ -244,10 +208,10 @@ static int charge_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "charge add", "charge add VISIT --code CODE [--modifiers 25] [--units 1] [--dx 1,2]", opts, argc,
+	EMR_CLI_PARSE(cli, "charge add", "charge add VISIT --code CODE [--modifiers 25] [--units 1] [--dx 1,2]", opts, argc,
 	      argv, pos, 1, &npos);
 	int64_t visit;
-	if (npos != 1 || !code || !parse_id(pos[0], &visit))
+	if (npos != 1 || !code || !emr_cli_parse_id(pos[0], &visit))
 		return emr_cli_usage(cli, "charge add", "expected VISIT (a number) and --code CODE");
 	if (units < 1 || units > 999) {
 		emr_cli_error(cli, "charge add: units %ld: expected 1 to 999", units);
@@ -268,10 +232,10 @@ static int charge_void(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "charge void", "charge void CHARGE   (an open charge; an invoiced one needs an adjustment)", opts,
+	EMR_CLI_PARSE(cli, "charge void", "charge void CHARGE   (an open charge; an invoiced one needs an adjustment)", opts,
 	      argc, argv, pos, 1, &npos);
 	int64_t id;
-	if (npos != 1 || !parse_id(pos[0], &id))
+	if (npos != 1 || !emr_cli_parse_id(pos[0], &id))
 		return emr_cli_usage(cli, "charge void", "expected CHARGE (a number)");
 	int rc = open_billing(cli, "charge void");
 	if (rc)
@@ -284,8 +248,8 @@ static int charge_void(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_charge(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"add", charge_add}, {"void", charge_void}};
-	return dispatch(cli, "charge", "charge add VISIT --code CODE ... | charge void CHARGE", subs,
+	static const emr_subcommand subs[] = {{"add", charge_add}, {"void", charge_void}};
+	return emr_cli_dispatch(cli, "charge", "charge add VISIT --code CODE ... | charge void CHARGE", subs,
 	                EMR_ARRAY_LEN(subs), argc, argv);
 }
 
@@ -296,9 +260,9 @@ static int invoice_issue(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "invoice issue", "invoice issue VISIT", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "invoice issue", "invoice issue VISIT", opts, argc, argv, pos, 1, &npos);
 	int64_t visit;
-	if (npos != 1 || !parse_id(pos[0], &visit))
+	if (npos != 1 || !emr_cli_parse_id(pos[0], &visit))
 		return emr_cli_usage(cli, "invoice issue", "expected VISIT (a number)");
 	int rc = open_billing(cli, "invoice issue");
 	if (rc)
@@ -330,7 +294,7 @@ static bool parse_invoice_ref(const char *s, int64_t *id)
 {
 	if (strncmp(s, "INV-", 4) == 0)
 		s += 4;
-	return parse_id(s, id);
+	return emr_cli_parse_id(s, id);
 }
 
 static int invoice_show(emr_cli *cli, int argc, char **argv)
@@ -339,7 +303,7 @@ static int invoice_show(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"json", 0, EMR_OPT_FLAG, &json, "JSON output"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "invoice show", "invoice show ID [--json]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "invoice show", "invoice show ID [--json]", opts, argc, argv, pos, 1, &npos);
 	int64_t id;
 	if (npos != 1 || !parse_invoice_ref(pos[0], &id))
 		return emr_cli_usage(cli, "invoice show", "expected ID (a number or INV-000001)");
@@ -444,7 +408,7 @@ static int invoice_list(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "invoice list", "invoice list PATIENT [--open] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "invoice list", "invoice list PATIENT [--open] [--json|--csv]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "invoice list", "expected PATIENT");
 	emr_format fmt;
@@ -479,8 +443,8 @@ static int invoice_list(emr_cli *cli, int argc, char **argv)
 
 int emr_cmd_invoice(emr_cli *cli, int argc, char **argv)
 {
-	static const subcommand subs[] = {{"issue", invoice_issue}, {"show", invoice_show}, {"list", invoice_list}};
-	return dispatch(cli, "invoice", "invoice issue VISIT | invoice show ID [--json] | invoice list PATIENT [--open]",
+	static const emr_subcommand subs[] = {{"issue", invoice_issue}, {"show", invoice_show}, {"list", invoice_list}};
+	return emr_cli_dispatch(cli, "invoice", "invoice issue VISIT | invoice show ID [--json] | invoice list PATIENT [--open]",
 	                subs, EMR_ARRAY_LEN(subs), argc, argv);
 }
 
@@ -508,7 +472,7 @@ int emr_cmd_pay(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[2];
 	int npos;
-	PARSE(cli, "pay", "pay PATIENT AMOUNT --method cash|card|check|insurance [--reference R] [--invoice ID] "
+	EMR_CLI_PARSE(cli, "pay", "pay PATIENT AMOUNT --method cash|card|check|insurance [--reference R] [--invoice ID] "
 	                  "[--allow-credit]", opts, argc, argv, pos, 2, &npos);
 	int64_t cents, iid;
 	if (npos != 2 || !method)
@@ -543,7 +507,7 @@ int emr_cmd_adjust(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[2];
 	int npos;
-	PARSE(cli, "adjust", "adjust PATIENT AMOUNT --reason TEXT [--invoice ID]   (negative lowers the balance)",
+	EMR_CLI_PARSE(cli, "adjust", "adjust PATIENT AMOUNT --reason TEXT [--invoice ID]   (negative lowers the balance)",
 	      opts, argc, argv, pos, 2, &npos);
 	int64_t cents, iid;
 	if (npos != 2 || !reason)
@@ -567,8 +531,6 @@ int emr_cmd_adjust(emr_cli *cli, int argc, char **argv)
 	return EMR_EXIT_OK;
 }
 
-/* Registered in cli.c's command table (the prototype is not in cli.h,
- * which another part of the tree owns). */
 int emr_cmd_refund(emr_cli *cli, int argc, char **argv)
 {
 	const char *method = NULL, *ref = NULL, *inv = NULL;
@@ -580,7 +542,7 @@ int emr_cmd_refund(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[2];
 	int npos;
-	PARSE(cli, "refund", "refund PATIENT AMOUNT --method cash|card|check|insurance [--reference R] [--invoice ID]"
+	EMR_CLI_PARSE(cli, "refund", "refund PATIENT AMOUNT --method cash|card|check|insurance [--reference R] [--invoice ID]"
 	                     "   (at most the patient's credit)", opts, argc, argv, pos, 2, &npos);
 	int64_t cents, iid;
 	if (npos != 2 || !method)
@@ -611,7 +573,7 @@ int emr_cmd_balance(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"json", 0, EMR_OPT_FLAG, &json, "JSON output"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "balance", "balance PATIENT [--json]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "balance", "balance PATIENT [--json]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "balance", "expected PATIENT");
 	emr_patient p;
@@ -643,7 +605,7 @@ int emr_cmd_statement(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "statement", "statement PATIENT [--json|--csv]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "statement", "statement PATIENT [--json|--csv]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "statement", "expected PATIENT");
 	emr_format fmt;
@@ -702,7 +664,7 @@ static int report_daysheet(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "report daysheet", "report daysheet [--date DATE] [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	EMR_CLI_PARSE(cli, "report daysheet", "report daysheet [--date DATE] [--json|--csv]", opts, argc, argv, pos, 0, &npos);
 	emr_format fmt;
 	if (emr_cli_format(cli, "report", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;
@@ -753,7 +715,7 @@ static int report_aging(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "report aging", "report aging [--json|--csv]", opts, argc, argv, pos, 0, &npos);
+	EMR_CLI_PARSE(cli, "report aging", "report aging [--json|--csv]", opts, argc, argv, pos, 0, &npos);
 	emr_format fmt;
 	if (emr_cli_format(cli, "report", json, csv, true, &fmt))
 		return EMR_EXIT_USAGE;

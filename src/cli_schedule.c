@@ -11,29 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PARSE(cli, cmd, usage, opts, argc, argv, pos, max, npos)                              \
-	do {                                                                                   \
-		int prc_ = emr_opts_parse(cli, cmd, usage, opts, argc, argv, pos, max, npos);  \
-		if (prc_ > 0)                                                                  \
-			return EMR_EXIT_OK;                                                    \
-		if (prc_ < 0)                                                                  \
-			return EMR_EXIT_USAGE;                                                 \
-	} while (0)
-
-static int fail(emr_cli *cli)
-{
-	emr_cli_error(cli, "%s", emr_db_error(cli->db));
-	return EMR_EXIT_FAIL;
-}
-
-static bool parse_id(const char *s, int64_t *out)
-{
-	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return *out > 0;
-}
-
 static void warn_out(emr_cli *cli, const char *warn)
 {
 	if (warn && *warn)
@@ -80,7 +57,7 @@ static int appt_add(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "appt",
+	EMR_CLI_PARSE(cli, "appt",
 	      "appt add PATIENT --at \"YYYY-MM-DD HH:MM\" [--minutes N] [--type TYPE] [--reason TEXT] [--provider LOGIN] "
 	      "[--overbook]",
 	      opts, argc, argv, pos, 1, &npos);
@@ -95,7 +72,7 @@ static int appt_add(emr_cli *cli, int argc, char **argv)
 		return rc;
 	emr_patient p;
 	if (emr_patient_resolve(cli->db, pos[0], &p) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_appt a = {0};
 	a.patient_id = p.id;
 	a.duration_min = (int)minutes;
@@ -109,14 +86,14 @@ static int appt_add(emr_cli *cli, int argc, char **argv)
 		return EMR_EXIT_FAIL;
 	}
 	if (provider && emr_sched_provider(cli->db, provider, &a.provider_id) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	char note[256], warn[512];
 	if (emr_sched_parse_local(cli->db, at, a.start_at, note, sizeof note) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	if (*note)
 		fprintf(cli->err, "%s: note: %s\n", cli->prog, note);
 	if (emr_appt_add(cli->db, &a, warn, sizeof warn) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	warn_out(cli, warn);
 	confirm(cli, "booked", a.id);
 	return EMR_EXIT_OK;
@@ -124,7 +101,7 @@ static int appt_add(emr_cli *cli, int argc, char **argv)
 
 static int open_appt_id(emr_cli *cli, const char *ref, int64_t *id)
 {
-	if (!parse_id(ref, id)) {
+	if (!emr_cli_parse_id(ref, id)) {
 		emr_cli_error(cli, "appt: id \"%s\": not an appointment id", ref);
 		return EMR_EXIT_FAIL;
 	}
@@ -142,7 +119,7 @@ static int appt_move(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "appt", "appt move ID --at \"YYYY-MM-DD HH:MM\" [--minutes N]", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "appt", "appt move ID --at \"YYYY-MM-DD HH:MM\" [--minutes N]", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1 || !at)
 		return emr_cli_usage(cli, "appt", "move needs an appointment ID and --at");
 	if (minutes < 0 || minutes > 480)
@@ -153,11 +130,11 @@ static int appt_move(emr_cli *cli, int argc, char **argv)
 		return rc;
 	char start[EMR_INSTANT_LEN], note[256], warn[512];
 	if (emr_sched_parse_local(cli->db, at, start, note, sizeof note) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	if (*note)
 		fprintf(cli->err, "%s: note: %s\n", cli->prog, note);
 	if (emr_appt_move(cli->db, id, start, (int)minutes, warn, sizeof warn) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	warn_out(cli, warn);
 	confirm(cli, "moved", id);
 	return EMR_EXIT_OK;
@@ -169,7 +146,7 @@ static int appt_cancel(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"reason", 'r', EMR_OPT_STRING, &reason, "TEXT  why (required)"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "appt", "appt cancel ID --reason TEXT", opts, argc, argv, pos, 1, &npos);
+	EMR_CLI_PARSE(cli, "appt", "appt cancel ID --reason TEXT", opts, argc, argv, pos, 1, &npos);
 	if (npos != 1)
 		return emr_cli_usage(cli, "appt", "cancel needs an appointment ID");
 	if (!reason || !*reason)
@@ -179,7 +156,7 @@ static int appt_cancel(emr_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (emr_appt_cancel(cli->db, id, reason) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "cancelled appointment %lld\n", (long long)id);
 	return EMR_EXIT_OK;
 }
@@ -189,7 +166,7 @@ static int appt_status(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{0}};
 	const char *pos[2];
 	int npos;
-	PARSE(cli, "appt", "appt status ID booked|arrived|in-room|done|no-show", opts, argc, argv, pos, 2, &npos);
+	EMR_CLI_PARSE(cli, "appt", "appt status ID booked|arrived|in-room|done|no-show", opts, argc, argv, pos, 2, &npos);
 	if (npos != 2)
 		return emr_cli_usage(cli, "appt", "status needs an appointment ID and a status");
 	int64_t id, enc = 0;
@@ -197,7 +174,7 @@ static int appt_status(emr_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (emr_appt_set_status(cli->db, id, pos[1], &enc) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	fprintf(cli->out, "appointment %lld: %s", (long long)id, pos[1]);
 	if (enc && strcmp(pos[1], "arrived") == 0)
 		fprintf(cli->out, " (visit %lld)", (long long)enc);
@@ -250,7 +227,7 @@ int emr_cmd_schedule(emr_cli *cli, int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "schedule", "schedule [DATE|today|tomorrow|week] [--provider LOGIN] [--json]", opts, argc, argv,
+	EMR_CLI_PARSE(cli, "schedule", "schedule [DATE|today|tomorrow|week] [--provider LOGIN] [--json]", opts, argc, argv,
 	      pos, 1, &npos);
 	int rc = emr_cli_open_db(cli, true);
 	if (rc)
@@ -276,7 +253,7 @@ int emr_cmd_schedule(emr_cli *cli, int argc, char **argv)
 	}
 	int64_t pid = 0;
 	if (provider && emr_sched_provider(cli->db, provider, &pid) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	char from[EMR_INSTANT_LEN], to[EMR_INSTANT_LEN];
 	if (emr_local_day_range(tz, date, days, from, to) != 0) {
 		emr_cli_error(cli, "schedule: cannot work out the day %s in %s", date, tz);
@@ -284,7 +261,7 @@ int emr_cmd_schedule(emr_cli *cli, int argc, char **argv)
 	}
 	emr_appts list;
 	if (emr_appt_list(cli->db, from, to, pid, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(sched_cols, EMR_ARRAY_LEN(sched_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		const emr_appt *a = &list.items[i];
@@ -331,13 +308,13 @@ int emr_cmd_recall(emr_cli *cli, int argc, char **argv)
 	const emr_opt opts[] = {{"json", 0, EMR_OPT_FLAG, &json, "JSON output"}, {0}};
 	const char *pos[1];
 	int npos;
-	PARSE(cli, "recall", "recall [--json]", opts, argc, argv, pos, 0, &npos);
+	EMR_CLI_PARSE(cli, "recall", "recall [--json]", opts, argc, argv, pos, 0, &npos);
 	int rc = emr_cli_open_db(cli, true);
 	if (rc)
 		return rc;
 	emr_recalls list;
 	if (emr_recall_list(cli->db, &list) != 0)
-		return fail(cli);
+		return emr_cli_fail(cli);
 	emr_table *t = emr_table_new(recall_cols, EMR_ARRAY_LEN(recall_cols));
 	for (size_t i = 0; i < list.n; i++) {
 		const emr_recall *r = &list.items[i];
