@@ -82,8 +82,6 @@ typedef struct billing_visit {
 	int open;                      /* how many open charges */
 } billing_visit;
 
-/* Visits the Billing pane looks through for open charges: the newest. */
-#define BILLING_VISITS 30
 
 typedef struct chart_view {
 	tui_view base;
@@ -402,16 +400,19 @@ static void free_billing(chart_view *cv)
 	cv->billing_error[0] = '\0';
 }
 
-static void read_billing(tui_app *app, chart_view *cv);
-
-static void load_billing(tui_app *app, chart_view *cv)
+/* True when the chart lists visit id as entered in error (its charges
+ * are not offered for billing). */
+static bool visit_in_error(const chart_view *cv, int64_t id)
 {
-	read_billing(app, cv);
+	for (size_t i = 0; i < cv->chart.visits.n; i++)
+		if (cv->chart.visits.items[i].id == id)
+			return strcmp(cv->chart.visits.items[i].status, "entered-in-error") == 0;
+	return false;
 }
 
 /* The Billing pane's rows.  Only for a role that bills or takes payments
  * (asked silently: opening a chart is not an attempt to bill); the visits
- * with open charges only for billing, from the newest visits. */
+ * with open charges only for billing. */
 static void read_billing(tui_app *app, chart_view *cv)
 {
 	free_billing(cv);
@@ -419,39 +420,33 @@ static void read_billing(tui_app *app, chart_view *cv)
 	cv->billing_allowed = bill || emr_perm_allowed(app->db, EMR_PERM_PAYMENT);
 	if (!cv->billing_allowed)
 		return;
+	emr_charges charges = {0};
 	if (emr_balance(app->db, cv->patient_id, &cv->balance) != 0 ||
-	    emr_invoice_list(app->db, cv->patient_id, true, &cv->invoices) != 0) {
+	    emr_invoice_list(app->db, cv->patient_id, true, &cv->invoices) != 0 ||
+	    (bill && emr_charge_list_patient(app->db, cv->patient_id, &charges) != 0)) {
 		snprintf(cv->billing_error, sizeof cv->billing_error, "%s", emr_db_error(app->db));
 		emr_invoice_summaries_free(&cv->invoices);
 		return;
 	}
 	cv->has_balance = true;
-	if (!bill)
-		return;
-	const emr_encounters *vs = &cv->chart.visits;
-	for (size_t i = 0; i < vs->n && i < BILLING_VISITS; i++) {
-		const emr_encounter *e = &vs->items[i];
-		if (strcmp(e->status, "entered-in-error") == 0)
+	/* One query for every charge; the open ones grouped by visit, newest
+	 * visit first (the list comes oldest first). */
+	for (size_t i = charges.n; i-- > 0;) {
+		const emr_charge *c = &charges.items[i];
+		if (strcmp(c->status, "open") != 0 || visit_in_error(cv, c->encounter_id))
 			continue;
-		emr_visit_billing vb;
-		memset(&vb, 0, sizeof vb);
-		if (emr_visit_billing_get(app->db, e->id, &vb) != 0) {
-			emr_visit_billing_free(&vb);
-			break;
-		}
-		int open = 0;
-		for (size_t k = 0; k < vb.ncharges; k++)
-			open += strcmp(vb.charges[k].status, "open") == 0;
-		if (open) {
+		billing_visit *bv = cv->n_open_visits ? &cv->open_visits[cv->n_open_visits - 1] : NULL;
+		if (!bv || bv->encounter_id != c->encounter_id) {
 			cv->open_visits = emr_xrealloc(cv->open_visits, (cv->n_open_visits + 1) * sizeof *cv->open_visits);
-			billing_visit *bv = &cv->open_visits[cv->n_open_visits++];
-			bv->encounter_id = e->id;
-			emr_strlcpy(bv->date, vb.service_date, sizeof bv->date);
-			bv->open_cents = vb.open_cents;
-			bv->open = open;
+			bv = &cv->open_visits[cv->n_open_visits++];
+			memset(bv, 0, sizeof *bv);
+			bv->encounter_id = c->encounter_id;
+			emr_strlcpy(bv->date, c->service_date, sizeof bv->date);
 		}
-		emr_visit_billing_free(&vb);
+		bv->open_cents += c->amount_cents;
+		bv->open++;
 	}
+	emr_charges_free(&charges);
 }
 
 /* Rows pane p shows on the current screen (see the layout below). */
@@ -479,7 +474,7 @@ static void chart_reload(tui_app *app, chart_view *cv)
 	if (cv->history && load_history(app, cv) != 0)
 		cv->history = false;
 	derive(app, cv);
-	load_billing(app, cv);
+	read_billing(app, cv);
 	if (!cv->chart.restricted && emr_procedure_list(app->db, cv->patient_id, EMR_ALL, &cv->procedures) != 0) {
 		tui_error(app, "Reading the procedures: %s", emr_db_error(app->db));
 		emr_list_free(&cv->procedures);
